@@ -1,6 +1,7 @@
 /* Dataset writers: CSV (%.17g, round-trips exactly) and .npy with siblings. */
 #include "widelab/data.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int ends_with(const char *s, const char *suf) {
@@ -50,18 +51,26 @@ static int sibling(const char *path, const char *what, char *buf, size_t cap) {
     return WL_OK;
 }
 
+/* Writes X to path and each present array to its sibling; on failure the
+ * files already written are removed, so no partial set is left behind. */
 static int write_npy_set(const wl_dataset *ds, const char *path) {
-    char sib[4200];
+    char sib[4][4200];
     size_t sx[2] = {ds->n, ds->d}, sy[2] = {ds->n, ds->k}, n = ds->n;
+    int done = 0;
     int rc = wl_npy_write(path, ds->X, 2, sx);
-    if (!rc && ds->labels && !(rc = sibling(path, "labels", sib, sizeof sib)))
-        rc = wl_npy_write_int(sib, ds->labels, 1, &n);
-    if (!rc && ds->Y && ds->k && !(rc = sibling(path, "targets", sib, sizeof sib)))
-        rc = wl_npy_write(sib, ds->Y, 2, sy);
-    if (!rc && ds->true_labels && !(rc = sibling(path, "true_labels", sib, sizeof sib)))
-        rc = wl_npy_write_int(sib, ds->true_labels, 1, &n);
-    if (!rc && ds->corrupted && !(rc = sibling(path, "corrupted", sib, sizeof sib)))
-        rc = wl_npy_write_u8(sib, ds->corrupted, 1, &n);
+    if (rc) return rc;
+    if (ds->labels && !(rc = sibling(path, "labels", sib[done], sizeof sib[0])))
+        if (!(rc = wl_npy_write_int(sib[done], ds->labels, 1, &n))) done++;
+    if (!rc && ds->Y && ds->k && !(rc = sibling(path, "targets", sib[done], sizeof sib[0])))
+        if (!(rc = wl_npy_write(sib[done], ds->Y, 2, sy))) done++;
+    if (!rc && ds->true_labels && !(rc = sibling(path, "true_labels", sib[done], sizeof sib[0])))
+        if (!(rc = wl_npy_write_int(sib[done], ds->true_labels, 1, &n))) done++;
+    if (!rc && ds->corrupted && !(rc = sibling(path, "corrupted", sib[done], sizeof sib[0])))
+        if (!(rc = wl_npy_write_u8(sib[done], ds->corrupted, 1, &n))) done++;
+    if (rc) {
+        for (int i = 0; i < done; i++) remove(sib[i]);
+        remove(path);
+    }
     return rc;
 }
 
