@@ -5,11 +5,6 @@
 
 #include "widelab/kernel.h"
 
-/* TEMP until net.h declares them */
-size_t wl_net_dense_count(const wl_model *m);
-int wl_net_dense_info(const wl_model *m, size_t l, size_t *fan_in, size_t *fan_out, double *bias_scale);
-int wl_net_ntk_factors(wl_model *m, const double *w, const wl_mat *X, const size_t *outs, size_t n_outs, wl_mat *A, wl_mat *B);
-
 /* One computation: model, points, mode and the plan. */
 typedef struct ntk_job {
     wl_model *m;
