@@ -221,12 +221,125 @@ static void test_init_clone_errors(void **state) {
     teardown(&fx);
 }
 
+/* For f = (1/sqrt m) sum_i v_i relu(u_i.x / sqrt d), H_f has only the u-v cross
+ * terms, and the quadratic model around w0 is exactly the network with its
+ * activation pattern frozen at w0:  f_q(w; x) = (1/sqrt m) sum_i v_i D_i u_i.x / sqrt d,
+ * D_i = 1[u0_i.x > 0], for any w (not only near w0). */
+static void test_relu_quadratic_is_frozen_net(void **state) {
+    (void)state;
+    const size_t d = 4, m = 30, n = 5;
+    wl_model *net, *q;
+    WL_OK_OR_FAIL(wl_net_from_spec("mlp:4-30-1:relu:ntk", &net));
+    size_t p = net->dim;
+    assert_int_equal(p, m * d + m);
+    wl_rng r;
+    wl_rng_seed(&r, 60);
+    double *w0 = malloc(p * sizeof(double)), *w = malloc(p * sizeof(double));
+    WL_OK_OR_FAIL(wl_model_init(net, &r, w0));
+    for (size_t i = 0; i < p; i++) w[i] = w0[i] + wl_rng_normal(&r); /* far away */
+    wl_mat X, F;
+    wl_mat_alloc(&X, n, d);
+    wl_mat_alloc(&F, n, 1);
+    randn(&r, X.data, n * d, 1.0);
+    WL_OK_OR_FAIL(wl_taylor_new(net, w0, 2, &q));
+    WL_OK_OR_FAIL(wl_model_forward(q, w, &X, &F));
+    const double *U0 = w0, *U = w, *v = w + m * d; /* "0.weight" m x d, "2.weight" 1 x m */
+    size_t changed = 0;
+    for (size_t s = 0; s < n; s++) {
+        const double *x = &WL_AT(&X, s, 0);
+        double ref = 0;
+        for (size_t i = 0; i < m; i++) {
+            double z0 = 0, z = 0;
+            for (size_t j = 0; j < d; j++) {
+                z0 += U0[i * d + j] * x[j];
+                z += U[i * d + j] * x[j];
+            }
+            if ((z0 > 0) != (z > 0)) changed++;
+            if (z0 > 0) ref += v[i] * z / sqrt((double)d);
+        }
+        ref /= sqrt((double)m);
+        WL_ASSERT_CLOSE(WL_AT(&F, s, 0), ref, 1e-12);
+    }
+    assert_true(changed > 10); /* the pattern did move: the identity is not trivial */
+    wl_model_free(q);
+    wl_model_free(net);
+    free(w0), free(w);
+    wl_mat_free(&X), wl_mat_free(&F);
+}
+
+/* The linearization of a linear model is the model itself, ops and all. */
+static void test_linear_of_linear(void **state) {
+    (void)state;
+    wl_model *lin, *t;
+    WL_OK_OR_FAIL(wl_linear_new(5, 3, 1, &lin));
+    size_t p = lin->dim;
+    wl_rng r;
+    wl_rng_seed(&r, 70);
+    double *w0 = malloc(p * sizeof(double)), *w = malloc(p * sizeof(double)),
+           *g1 = malloc(p * sizeof(double)), *g2 = malloc(p * sizeof(double));
+    randn(&r, w0, p, 1.0);
+    randn(&r, w, p, 3.0);
+    WL_OK_OR_FAIL(wl_taylor_new(lin, w0, 1, &t));
+    assert_int_equal(t->n_blocks, lin->n_blocks);
+    wl_mat X, F1, F2, G;
+    wl_mat_alloc(&X, 4, 5);
+    wl_mat_alloc(&F1, 4, 3);
+    wl_mat_alloc(&F2, 4, 3);
+    wl_mat_alloc(&G, 4, 3);
+    randn(&r, X.data, 20, 1.0);
+    randn(&r, G.data, 12, 1.0);
+    fwd(lin, w, &X, &F1);
+    fwd(t, w, &X, &F2);
+    assert_true(wl_test_rel_err(12, F2.data, F1.data, 1e-300) < 1e-13);
+    WL_OK_OR_FAIL(wl_model_vjp(lin, w, &X, &G, g1));
+    WL_OK_OR_FAIL(wl_model_vjp(t, w, &X, &G, g2));
+    assert_true(wl_test_rel_err(p, g2, g1, 1e-300) < 1e-14);
+    WL_OK_OR_FAIL(wl_model_jvp(lin, w, &X, w0, &F1));
+    WL_OK_OR_FAIL(wl_model_jvp(t, w, &X, w0, &F2));
+    assert_true(wl_test_rel_err(12, F2.data, F1.data, 1e-300) < 1e-14);
+    wl_model_free(t);
+    /* and its quadratic model too (zero Hessian) */
+    WL_OK_OR_FAIL(wl_taylor_new(lin, w0, 2, &t));
+    fwd(lin, w, &X, &F1);
+    fwd(t, w, &X, &F2);
+    assert_true(wl_test_rel_err(12, F2.data, F1.data, 1e-300) < 1e-13);
+    wl_model_free(t);
+    wl_model_free(lin);
+    free(w0), free(w), free(g1), free(g2);
+    wl_mat_free(&X), wl_mat_free(&F1), wl_mat_free(&F2), wl_mat_free(&G);
+}
+
+/* The Taylor models of a real network pass the same finite-difference checks. */
+static void test_net_taylor_fd(void **state) {
+    (void)state;
+    wl_model *net, *t2;
+    WL_OK_OR_FAIL(wl_net_from_spec("mlp:3-6-6-2:tanh:ntk:bias", &net));
+    wl_rng r;
+    wl_rng_seed(&r, 80);
+    size_t p = net->dim;
+    double *w0 = malloc(p * sizeof(double)), *w = malloc(p * sizeof(double));
+    WL_OK_OR_FAIL(wl_model_init(net, &r, w0));
+    for (size_t i = 0; i < p; i++) w[i] = w0[i] + 0.2 * wl_rng_normal(&r);
+    wl_mat X;
+    wl_mat_alloc(&X, 4, 3);
+    randn(&r, X.data, 12, 1.0);
+    WL_OK_OR_FAIL(wl_taylor_new(net, w0, 2, &t2));
+    check_ops_fd(t2, w, &X, &r);
+    wl_model_free(t2);
+    wl_model_free(net);
+    free(w0), free(w);
+    wl_mat_free(&X);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ops_against_fd),
         cmocka_unit_test(test_remainder_orders),
         cmocka_unit_test(test_constant_hessian),
         cmocka_unit_test(test_init_clone_errors),
+        cmocka_unit_test(test_relu_quadratic_is_frozen_net),
+        cmocka_unit_test(test_linear_of_linear),
+        cmocka_unit_test(test_net_taylor_fd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
