@@ -157,9 +157,9 @@ static void report_free(hessian_report *r) {
 }
 
 static int run_spectrum(const hcli *c, const cli_opt *opts, size_t nopts) {
-    wl_hess_kind kind;
-    wl_eig_which which;
-    wl_loss_kind loss;
+    wl_hess_kind kind = WL_HESS_LOSS;
+    wl_eig_which which = WL_EIG_LA;
+    wl_loss_kind loss = WL_LOSS_MSE;
     int rc = parse_choices(c, &kind, &which, &loss);
     if (rc) return rc;
     wl_set_threads((int)c->threads);
@@ -178,6 +178,9 @@ static int run_spectrum(const hcli *c, const cli_opt *opts, size_t nopts) {
         rc = wl_seterr(WL_EINVAL, "the data %s is %zu x %zu with %zu targets; the model %s takes "
                        "%zu inputs and has %zu outputs", c->data.data, train.n, train.d, train.k,
                        c->model, m->n_in, m->n_out);
+    if (!rc && train.n > 10000 && !c->widths)
+        fprintf(stderr, "widelab hessian: note: the Hessian of the mean loss over all %zu samples "
+                "(--n-train N takes a random subset)\n", train.n);
     wl_mat X = wl_mat_view(train.X, train.n, train.d), Y = wl_mat_view(train.Y, train.n, train.k);
     if (!rc) rc = wl_objective_new(m, loss, &X, &Y, &obj);
     if (!rc) rc = wl_hessian_loss_new(obj, w, NULL, 0, kind, &h);

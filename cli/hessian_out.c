@@ -1,5 +1,6 @@
 /* 'widelab hessian': printing and the run directory's files. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hessian_cli.h"
