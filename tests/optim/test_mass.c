@@ -78,7 +78,7 @@ static void test_mass_beats_sgd(void **state) {
     const size_t batches[] = {1, 4};
     for (size_t bi = 0; bi < 2; bi++) {
         size_t m = batches[bi];
-        double it_mass = 0, it_sgd = 0;
+        double it_mass = 0, it_sgd = 0, it_sgd_lm = 0;
         int seeds = 3;
         for (int s = 0; s < seeds; s++) {
             problem p;
@@ -88,11 +88,15 @@ static void test_mass_beats_sgd(void **state) {
             WL_OK_OR_FAIL(wl_spectral_configure(&p.sp, &mc));
             WL_OK_OR_FAIL(wl_spectral_configure(&p.sp, &sc));
             assert_int_equal(mc.batch, m);
-            double fm, fs;
+            double fm, fs, fl;
             it_mass += (double)run(&p, &mc, 7 + (uint64_t)s, 1e-10, 400000, &fm, NULL);
             it_sgd += (double)run(&p, &sc, 7 + (uint64_t)s, 1e-10, 400000, &fs, NULL);
+            /* SGD also at MaSS's own step 1/L_m, larger than eta*(m) */
+            sc.lr = p.sp.mass_eta1;
+            it_sgd_lm += (double)run(&p, &sc, 7 + (uint64_t)s, 1e-10, 400000, &fl, NULL);
             assert_true(fm <= 1e-10);
             assert_true(fs <= 1e-10);
+            assert_true(fl <= 1e-10);
             if (s == 0) {
                 char buf[1024];
                 print_message("%s", wl_spectral_format(&p.sp, buf, sizeof buf));
@@ -101,16 +105,19 @@ static void test_mass_beats_sgd(void **state) {
         }
         it_mass /= seeds;
         it_sgd /= seeds;
-        print_message("batch %zu: iterations to loss 1e-10: MaSS %.0f, SGD %.0f (ratio %.1f)\n", m, it_mass,
-                      it_sgd, it_sgd / it_mass);
+        it_sgd_lm /= seeds;
+        print_message("batch %zu: iterations to loss 1e-10: MaSS %.0f, SGD at eta*(m) %.0f (ratio %.1f), "
+                      "SGD at 1/L_m %.0f (ratio %.1f)\n",
+                      m, it_mass, it_sgd, it_sgd / it_mass, it_sgd_lm, it_sgd_lm / it_mass);
         assert_true(it_sgd >= 5.0 * it_mass);
+        assert_true(it_sgd_lm >= 5.0 * it_mass);
     }
 }
 
 static void test_nesterov_diverges(void **state) {
     (void)state;
     int seeds = 3, nest_grew = 0;
-    double log_nest = 0, log_sgd = 0;
+    double log_nest = 0, log_sgd = 0, log_mass = 0;
     for (int s = 0; s < seeds; s++) {
         problem p;
         make(&p, 2000 + (uint64_t)s);
@@ -124,15 +131,25 @@ static void test_nesterov_diverges(void **state) {
         int g1, g2;
         run(&p, &nc, 5 + (uint64_t)s, 0.0, 3000, &fn, &g1);
         run(&p, &sc, 5 + (uint64_t)s, 0.0, 3000, &fs, &g2);
+        /* MaSS with the same eta1 and gamma, eta2 from kappa~ of the data */
+        wl_optim_config mc = nc;
+        mc.kind = WL_OPT_MASS;
+        mc.mass_eta2 = -1;
+        mc.mass_kappa_tilde = p.sp.kappa_tilde;
+        double fmass;
+        run(&p, &mc, 5 + (uint64_t)s, 0.0, 3000, &fmass, NULL);
+        log_mass += log10(fmass / L0) / seeds;
         nest_grew += g1;
         log_nest += log10(fn / L0) / seeds;
         log_sgd += log10(fs / L0) / seeds;
         unmake(&p);
     }
-    print_message("after 3000 steps at eta = 1/L1, mean log10(L/L0): Nesterov (gamma 0.9) %.1f, SGD %.1f\n",
-                  log_nest, log_sgd);
+    print_message("after 3000 steps at eta = 1/L1, mean log10(L/L0): Nesterov (gamma 0.9) %.1f, "
+                  "SGD %.1f, MaSS (gamma 0.9) %.1f; Nesterov grew past L0 in %d of %d runs\n",
+                  log_nest, log_sgd, log_mass, nest_grew, seeds);
     assert_true(log_nest > 0.0);
     assert_true(log_sgd < -1.0);
+    assert_true(log_mass < -1.0);
 }
 
 int main(void) {
