@@ -20,10 +20,13 @@ extern "C" {
  *   z_1 = w_std W_1 x / sqrt(d) + beta b_1,  a_l = s * act(z_l),
  *   z_{l+1} = w_std W_{l+1} a_l / sqrt(m_l) + beta b_{l+1},  W, b ~ N(0, 1),
  *   s = sqrt(c_sigma) with csigma, else 1; the output is z_{L+1}.
- * Per layer (u, v) ~ N(0, [[S(x,x), S(x,z)], [S(x,z), S(z,z)]]):
- *   S_1 = w_std^2 x.z / d + beta^2,            T_1 = S_1
- *   S_{l+1} = w_std^2 s^2 E[act(u) act(v)] + beta^2
- *   T_{l+1} = S_{l+1} + w_std^2 s^2 E[act'(u) act'(v)] T_l
+ * Per layer (u, v) ~ N(0, [[S(x,x), S(x,z)], [S(x,z), S(z,z)]]), ws2 = w_std^2:
+ *   S_1 = ws2 x.z / d + beta^2,                T_1 = S_1
+ *   S_{l+1} = ws2 s^2 E[act(u) act(v)] + beta^2
+ *   T_{l+1} = S_{l+1} + ws2 s^2 E[act'(u) act'(v)] T_l
+ * Standard parametrization (W ~ N(0, ws2/fan_in), b ~ N(0, beta^2)): S is the
+ * same; T_{l+1} = fan_in_l s^2 E[act act] + [bias] + ws2 s^2 E[act' act'] T_l,
+ * which grows with the width (arch.width): the expected NTK at that width.
  * nngp = S_{L+1}, ntk = T_{L+1}: the kernel of ONE output; the trace kernel
  * of a k-output network (summed over outputs) is k * ntk. */
 
@@ -45,9 +48,13 @@ typedef enum wl_inf_act {
 typedef enum wl_inf_param { WL_INF_NTK = 0, WL_INF_STANDARD = 1 } wl_inf_param;
 
 typedef enum wl_inf_topology {
-    WL_INF_MLP = 0,   /* x -> [dense, act] x depth -> dense                      */
-    WL_INF_RESMLP = 1 /* x -> dense -> depth x { h <- (h + dense(act(h)))/sqrt(2) }
-                         -> act -> dense (see docs/kernels.md)                   */
+    WL_INF_MLP = 0,    /* x -> [dense, act] x depth -> dense                      */
+    WL_INF_RESMLP = 1, /* h = dense(x); depth x { h <- (h + dense(act(h)))/sqrt(2) };
+                          y = dense(act(h))                                       */
+    WL_INF_DENSEMLP = 2, /* h_1 = act(dense(x)), h_l = act(dense(sum_{i<l} h_i /
+                          sqrt(l-1))), y = dense(sum_{i<=L} h_i / sqrt(L))        */
+    WL_INF_ASSEMBLY = 3  /* (1/sqrt(N)) sum of N independent 1-hidden-layer nets:
+                          the same kernel as an MLP of depth 1                    */
 } wl_inf_topology;
 
 /* Scalar activation (and its derivative) for WL_INF_CUSTOM. */
@@ -61,9 +68,14 @@ typedef struct wl_inf_arch {
     wl_inf_param param;
     size_t width;         /* standard parametrization: hidden width m (the NTK
                              grows with m there); ignored for NTK */
-    double w_std;         /* weight multiplier (neural-tangents' W_std); 0 =
-                             1 (NTK) or He/LeCun sqrt(2)/1 (standard) */
-    double bias;          /* beta: bias scale (neural-tangents' b_std); 0 = none */
+    double w_std;         /* weight multiplier on every layer (neural-tangents'
+                             W_std); 0 = the network module's: 1 under NTK,
+                             under standard He c = 2/(1+slope^2) for a dense fed
+                             by an unscaled relu/leaky activation, else 1 */
+    double bias;          /* beta: bias scale (neural-tangents' b_std) */
+    int has_bias;         /* biases exist when has_bias or bias > 0 (matters for
+                             the standard parametrization, where a bias of init
+                             scale 0 still has gradient 1) */
     int out_bias;         /* the output dense has a bias too (default 1) */
     int csigma;           /* a = sqrt(c_sigma) act(z), c_sigma = 1/E[act(g)^2] */
     int force_quadrature; /* 1: quadrature even where a closed form exists */

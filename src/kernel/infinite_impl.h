@@ -10,6 +10,8 @@ typedef struct wl_inf_quad {
     size_t nt, nphi;
     double *rho, *wt;   /* nt: rho_k = sqrt(2 t_k), Laguerre weights      */
     double *xphi, *wphi; /* nphi: Legendre nodes/weights on [-1, 1]        */
+    size_t ngh;
+    double *xgh, *wgh;   /* ngh: Gauss-Hermite for N(0, 1) (E[f(g)] = sum w f(x)) */
 } wl_inf_quad;
 
 int wl__inf_quad_init(wl_inf_quad *q, size_t order);

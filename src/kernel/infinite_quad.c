@@ -36,7 +36,9 @@ void wl__inf_quad_free(wl_inf_quad *q) {
     free(q->wt);
     free(q->xphi);
     free(q->wphi);
-    q->rho = q->wt = q->xphi = q->wphi = NULL;
+    free(q->xgh);
+    free(q->wgh);
+    q->rho = q->wt = q->xphi = q->wphi = q->xgh = q->wgh = NULL;
 }
 
 int wl__inf_quad_init(wl_inf_quad *q, size_t order) {
@@ -48,8 +50,11 @@ int wl__inf_quad_init(wl_inf_quad *q, size_t order) {
     q->wt = wl_dalloc(n, "quadrature weights");
     q->xphi = wl_dalloc(n, "quadrature nodes");
     q->wphi = wl_dalloc(n, "quadrature weights");
+    q->ngh = n;
+    q->xgh = wl_dalloc(n, "quadrature nodes");
+    q->wgh = wl_dalloc(n, "quadrature weights");
     double *a = wl_dalloc(n, "Jacobi matrix"), *b = wl_dalloc(n, "Jacobi matrix");
-    int rc = (q->rho && q->wt && q->xphi && q->wphi && a && b) ? WL_OK : WL_ENOMEM;
+    int rc = (q->rho && q->wt && q->xphi && q->wphi && q->xgh && q->wgh && a && b) ? WL_OK : WL_ENOMEM;
     /* Laguerre (weight e^-t on [0, inf)): a_k = 2k + 1, b_k = k + 1, mu0 = 1 */
     for (size_t k = 0; !rc && k < n; k++) {
         a[k] = 2.0 * (double)k + 1.0;
@@ -64,6 +69,9 @@ int wl__inf_quad_init(wl_inf_quad *q, size_t order) {
         b[k] = j / sqrt(4.0 * j * j - 1.0);
     }
     if (!rc) rc = golub_welsch(n, a, b, 2.0, q->xphi, q->wphi);
+    /* Hermite (weight N(0, 1)): a_k = 0, b_k = sqrt(k + 1), mu0 = 1 */
+    for (size_t k = 0; !rc && k < n; k++) b[k] = sqrt((double)k + 1.0);
+    if (!rc) rc = golub_welsch(n, a, b, 1.0, q->xgh, q->wgh);
     free(a);
     free(b);
     if (rc) wl__inf_quad_free(q);

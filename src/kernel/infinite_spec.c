@@ -1,12 +1,14 @@
 /* Architecture of an infinite-width network from the network module's spec
  * strings: "mlp:784-1024x3-10:relu:ntk[:bias[=beta]][:csigma][:leaky=s]",
- * "resmlp:784-256x4-10:relu:ntk" (see docs/models.md for the grammar). */
+ * "resmlp:784-256x4-10:relu:ntk", "densemlp:10-64x3-1:tanh:std",
+ * "assembly:10-16-1:8:relu" (see docs/models.md for the grammar). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernel/infinite_impl.h"
+#include "widelab/net.h"
 
 #define MAX_LAYERS 256
 
@@ -45,9 +47,11 @@ static int parse_option(const char *spec, const char *opt, wl_inf_arch *a) {
     if (!strcmp(opt, "ntk")) a->param = WL_INF_NTK;
     else if (!strcmp(opt, "std") || !strcmp(opt, "standard")) a->param = WL_INF_STANDARD;
     else if (!strcmp(opt, "csigma")) a->csigma = 1;
-    else if (!strcmp(opt, "bias")) a->bias = 0.1;
-    else if (!strcmp(opt, "nobias")) a->bias = 0.0;
-    else if (!strncmp(opt, "bias=", 5)) {
+    else if (!strcmp(opt, "bias")) {
+        a->bias = WL_NET_BIAS_SCALE;
+        a->has_bias = 1;
+    } else if (!strncmp(opt, "bias=", 5)) {
+        a->has_bias = 1;
         a->bias = strtod(opt + 5, &end);
         if (end == opt + 5 || *end || !(a->bias >= 0))
             return wl_seterr(WL_EINVAL, "spec '%s': bad bias scale in '%s'", spec, opt);
@@ -83,28 +87,39 @@ int wl_inf_arch_from_spec(const char *spec, wl_inf_arch *a, size_t *n_in, size_t
         return wl_seterr(WL_EINVAL, "spec '%s': expected KIND:SIZES[:ACT][:PARAM][:OPTIONS]", spec);
     if (!strcmp(kind, "mlp")) a->topology = WL_INF_MLP;
     else if (!strcmp(kind, "resmlp")) a->topology = WL_INF_RESMLP;
+    else if (!strcmp(kind, "densemlp")) a->topology = WL_INF_DENSEMLP;
+    else if (!strcmp(kind, "assembly")) a->topology = WL_INF_ASSEMBLY;
     else
-        return wl_seterr(WL_EUNSUP, "spec '%s': no infinite-width kernel for '%s' (mlp, resmlp)",
+        return wl_seterr(WL_EUNSUP,
+                         "spec '%s': no infinite-width kernel for '%s' (mlp, resmlp, densemlp, "
+                         "assembly)",
                          spec, kind);
     size_t w[MAX_LAYERS + 2];
     size_t nw = parse_widths(spec, sizes, w, MAX_LAYERS + 2);
     if (nw == 0) return WL_EINVAL;
     if (nw < 2) return wl_seterr(WL_EINVAL, "spec '%s': needs at least input and output sizes", spec);
+    if (a->topology == WL_INF_ASSEMBLY) {
+        char *num = strtok_r(NULL, ":", &save), *end;
+        if (!num || strtoul(num, &end, 10) == 0 || *end)
+            return wl_seterr(WL_EINVAL, "spec '%s': assembly needs the number of sub-networks",
+                             spec);
+        if (nw != 3) return wl_seterr(WL_EINVAL, "spec '%s': assembly takes widths d-m-k", spec);
+    }
     for (char *o = strtok_r(NULL, ":", &save); o; o = strtok_r(NULL, ":", &save)) {
         int rc = parse_option(spec, o, a);
         if (rc) return rc;
     }
     size_t hidden = nw - 2;
-    if (a->topology == WL_INF_RESMLP && hidden == 0)
-        return wl_seterr(WL_EINVAL, "spec '%s': resmlp needs a hidden width", spec);
+    if ((a->topology == WL_INF_RESMLP || a->topology == WL_INF_DENSEMLP) && hidden == 0)
+        return wl_seterr(WL_EINVAL, "spec '%s': %s needs a hidden width", spec, kind);
     a->depth = hidden;
     a->width = hidden ? w[1] : 0;
     for (size_t l = 1; l + 1 < nw; l++)
-        if (w[l] != w[1] && a->param == WL_INF_STANDARD)
+        if (w[l] != w[1] && (a->param == WL_INF_STANDARD || a->topology != WL_INF_MLP))
             return wl_seterr(WL_EUNSUP,
-                             "spec '%s': the standard-parametrization kernel needs equal hidden "
-                             "widths",
-                             spec);
+                             "spec '%s': needs equal hidden widths (standard parametrization "
+                             "or a %s)",
+                             spec, kind);
     if (n_in) *n_in = w[0];
     if (n_out) *n_out = w[nw - 1];
     return WL_OK;

@@ -337,44 +337,42 @@ static void test_custom_and_spec(void **state) {
     wl_mat_free(&T2);
 }
 
-/* Standard parametrization, one hidden layer of width m: the expectation of
- * the empirical NTK over the weights, estimated with m units:
- *   Theta = sum_j act(u_j) act(u'_j) + v_j^2 act'(u_j) act'(u'_j)(x.z + beta^2) + beta^2,
- * W ~ N(0, ws2/d), v ~ N(0, ws2/m). */
+/* Standard parametrization (the network module's: W_1 ~ N(0, 1/d) (LeCun),
+ * v ~ N(0, 2/m) (He, after relu), biases ~ N(0, beta^2) with gradient 1),
+ * one hidden layer of width m: the expectation of the empirical NTK
+ *   Theta = sum_j relu(u_j) relu(u'_j) + v_j^2 step(u_j) step(u'_j) (x.z + 1) + 1
+ * against the kernel at that width. */
 static void test_standard_param_monte_carlo(void **state) {
     (void)state;
     wl_rng r;
     wl_rng_seed(&r, 31);
     const size_t d = 3, m = 50000;
-    const double beta = 0.2, ws2 = 2.0;
+    const double beta = 0.2;
     double x[3] = {0.9, -1.2, 0.4}, z[3] = {0.3, -0.8, 1.5};
     wl_mat X = wl_mat_view(x, 1, d), Z = wl_mat_view(z, 1, d);
     double tk;
     wl_mat Tm = wl_mat_view(&tk, 1, 1);
     wl_inf_arch a;
-    wl_inf_arch_init(&a);
-    a.param = WL_INF_STANDARD;
-    a.width = m;
-    a.bias = beta; /* He: w_std^2 = 2 for relu by default */
+    WL_OK_OR_FAIL(wl_inf_arch_from_spec("mlp:3-50000-1:relu:std:bias=0.2", &a, NULL, NULL));
+    assert_int_equal(a.width, m);
     WL_OK_OR_FAIL(wl_ntk_infinite(&a, &X, &Z, &Tm, NULL));
     double sum = 0, sq = 0;
     for (size_t j = 0; j < m; j++) {
         double u = 0, up = 0;
         for (size_t k = 0; k < d; k++) {
-            double w = sqrt(ws2 / (double)d) * wl_rng_normal(&r);
+            double w = sqrt(1.0 / (double)d) * wl_rng_normal(&r);
             u += w * x[k];
             up += w * z[k];
         }
-        double b = beta * wl_rng_normal(&r), v = sqrt(ws2 / (double)m) * wl_rng_normal(&r);
+        double b = beta * wl_rng_normal(&r), v = sqrt(2.0 / (double)m) * wl_rng_normal(&r);
         u += b;
         up += b;
-        double t = fmax(u, 0) * fmax(up, 0) +
-                   v * v * (u > 0) * (up > 0) * (wl_dot(d, x, z) + beta * beta);
+        double t = fmax(u, 0) * fmax(up, 0) + v * v * (u > 0) * (up > 0) * (wl_dot(d, x, z) + 1);
         sum += t;
         sq += t * t;
     }
     double se = sqrt(sq - sum * sum / (double)m); /* std error of the sum */
-    double est = sum + beta * beta;
+    double est = sum + 1.0;
     if (!(fabs(est - tk) < 5 * se)) fail_msg("standard NTK: MC %.4f vs %.4f (se %.3g)", est, tk, se);
 }
 
