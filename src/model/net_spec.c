@@ -2,6 +2,7 @@
  *
  *   mlp:784-1024x3-10:relu:ntk      resmlp:784-256x4-10:relu:ntk:bias=0.1
  *   densemlp:10-64x3-1:tanh:std     assembly:10-16-1:8:relu
+ *   linear:784-10[:bias]            (the linear model, wl_linear_new)
  *
  * WIDTHS = N or NxR (R repeats) joined by '-': input, hidden..., output.
  * FIELDs in any order: an activation name, ntk|std, bias, bias=B, csigma,
@@ -218,7 +219,7 @@ static int build(wl_net *net, const spec *s, const char *kind, size_t *y) {
     else if (!strcmp(kind, "resmlp")) rc = build_resmlp(net, s, x, y);
     else if (!strcmp(kind, "densemlp")) rc = build_densemlp(net, s, x, y);
     else if (!strcmp(kind, "assembly")) rc = build_assembly(net, s, x, y);
-    else rc = bad(s, "unknown kind (mlp, resmlp, densemlp, assembly)", kind);
+    else rc = bad(s, "unknown kind (mlp, resmlp, densemlp, assembly, linear)", kind);
     if (!rc && s->outact >= 0) rc = wl_net_add_act(net, *y, s->outact, s->slope, 0, y);
     return rc;
 }
@@ -243,7 +244,10 @@ int wl_net_from_spec(const char *text, wl_model **out) {
     s->slope = 0.01;
     char *kind = NULL;
     int rc = parse(s, buf, &kind);
-    if (!rc) {
+    if (!rc && !strcmp(kind, "linear")) {
+        if (s->nw != 2) rc = bad(s, "linear takes widths d-k, got", "");
+        else rc = wl_linear_new(s->widths[0], s->widths[1], s->bias, out);
+    } else if (!rc) {
         wl_net *net = NULL;
         size_t y = 0;
         rc = wl_net_new(s->param, &net);
