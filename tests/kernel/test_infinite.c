@@ -216,14 +216,14 @@ static void test_psd(void **state) {
     (void)state;
     wl_rng r;
     wl_rng_seed(&r, 9);
-    const size_t n = 24, d = 6;
+    const size_t n = 14, d = 6;
     wl_mat X, T, S;
     wl_mat_alloc(&X, n, d);
     wl_mat_alloc(&T, n, n);
     wl_mat_alloc(&S, n, n);
     rand_mat(&r, &X, 1.0);
     wl_inf_act acts[] = {WL_INF_RELU, WL_INF_TANH, WL_INF_ERF, WL_INF_SIGMOID, WL_INF_SOFTPLUS};
-    double ev[24];
+    double ev[14];
     for (size_t k = 0; k < sizeof acts / sizeof acts[0]; k++)
         for (int topo = 0; topo < 2; topo++) {
             wl_inf_arch a;
@@ -232,6 +232,7 @@ static void test_psd(void **state) {
             a.depth = 3;
             a.bias = 0.2;
             a.topology = topo ? WL_INF_RESMLP : WL_INF_MLP;
+            a.quad_order = 32;
             WL_OK_OR_FAIL(wl_ntk_infinite(&a, &X, NULL, &T, &S));
             for (int which = 0; which < 2; which++) {
                 wl_mat *M = which ? &S : &T;
