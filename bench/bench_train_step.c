@@ -46,9 +46,19 @@ static double time_run(step_fn f, void *ctx) {
 
 typedef struct {
     wl_model *m;
-    double *w, *g;
+    double *w, *g, *v;
     wl_mat X, G, F;
 } step_ctx;
+
+static int net_jvp(void *p) {
+    step_ctx *c = p;
+    return wl_model_jvp(c->m, c->w, &c->X, c->v, &c->F);
+}
+
+static int net_hvp(void *p) {
+    step_ctx *c = p;
+    return wl_model_hvp(c->m, c->w, &c->X, &c->G, c->v, c->g);
+}
 
 static int net_step(void *p) {
     step_ctx *c = p;
@@ -154,9 +164,12 @@ int main(int argc, char **argv) {
     double *fy = wl_dalloc(n * c.m->n_out, "F");
     if (!c.w || !c.g || !x || !gy || !fy) return 1;
     c.F = wl_mat_view(fy, n, c.m->n_out);
+    c.v = wl_dalloc(c.m->dim, "v");
+    if (!c.v) return 1;
     wl_model_init(c.m, &r, c.w);
     wl_rng_normal_fill(&r, x, n * c.m->n_in, 0, 1);
     wl_rng_normal_fill(&r, gy, n * c.m->n_out, 0, 1);
+    wl_rng_normal_fill(&r, c.v, c.m->dim, 0, 1);
     c.X = wl_mat_view(x, n, c.m->n_in);
     c.G = wl_mat_view(gy, n, c.m->n_out);
 
@@ -169,7 +182,7 @@ int main(int argc, char **argv) {
     wl_rng_normal_fill(&r, gc.B, gc.k * gc.m, 0, 1);
 
     /* alternate the two so that both see the same machine load (shared cores) */
-    double tg[64], ts[64], ratio[64], tfv[64], tfl[64];
+    double tg[64], ts[64], ratio[64], tfv[64], tfl[64], tj[64], th[64];
     double flops = step_flops(c.m, n), gflop_gemm = 2.0 * (double)(gc.n * gc.k * gc.m);
     if (reps > 64) reps = 64;
     gemm_step(&gc);
@@ -183,6 +196,8 @@ int main(int argc, char **argv) {
         ratio[k] = (flops / ts[k]) / (gflop_gemm / tg[k]);
         tfv[k] = time_run(forward_vjp, &c);
         tfl[k] = time_run(forward_vjp_last, &c);
+        tj[k] = time_run(net_jvp, &c);
+        th[k] = time_run(net_hvp, &c);
     }
     double t_gemm = median(tg, reps), t_step = median(ts, reps);
     double gf_gemm = gflop_gemm / t_gemm * 1e-9, gf_step = flops / t_step * 1e-9;
@@ -194,6 +209,8 @@ int main(int argc, char **argv) {
     printf("ratio step/dgemm GFLOP/s: %.3f (median of per-run ratios)\n", median(ratio, reps));
     printf("loss + gradient: forward + vjp %8.3f ms, forward + vjp_last %8.3f ms\n",
            median(tfv, reps) * 1e3, median(tfl, reps) * 1e3);
+    printf("jvp %8.3f ms, hvp %8.3f ms (%.2f x the step)\n", median(tj, reps) * 1e3,
+           median(th, reps) * 1e3, median(th, reps) / t_step);
     if (torch) {
         /* the mlp widths for the PyTorch twin, from the dense layers */
         char widths[1024] = "";
@@ -217,6 +234,7 @@ int main(int argc, char **argv) {
     free(x);
     free(gy);
     free(fy);
+    free(c.v);
     free(gc.A);
     free(gc.B);
     free(gc.C);
