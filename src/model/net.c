@@ -205,6 +205,10 @@ static int layout(wl_net *net) {
         nd->module = i - 1; /* the input is node 0: module numbers start at 0 */
         tw += nd->width;
         if (nd->type != WL_NODE_DENSE) continue;
+        size_t cnt = nd->width * nd->fan_in + (nd->has_bias ? nd->width : 0);
+        if (nd->fan_in > ((size_t)-1 / 2) / nd->width || cnt > (size_t)-1 / 2 - dim)
+            return wl_seterr(WL_EINVAL, "net: dense layer %zu (%zu x %zu) makes the parameter count overflow",
+                             nd->module, nd->width, nd->fan_in);
         nd->off_w = dim;
         dim += nd->width * nd->fan_in;
         nd->off_b = dim;
@@ -283,6 +287,7 @@ static wl_model *net_clone(const wl_model *m) {
     *net = *src;
     memset(net->cap_rows, 0, sizeof net->cap_rows);
     memset(net->ws, 0, sizeof net->ws);
+    net->fwd_valid = 0;
     net->nodes = NULL;
     net->base.blocks = NULL;
     net->n_nodes = 0;

@@ -62,6 +62,7 @@ struct wl_net {
     size_t input, output;
     int has_input, has_output;
     size_t total_width;    /* sum of node widths */
+    int fwd_valid;         /* the values of the last forward pass are in place */
     size_t cap_rows[WL_BUF_COUNT];
     double *ws[WL_BUF_COUNT];
     wl_netrun run;
