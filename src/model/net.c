@@ -238,6 +238,8 @@ static int layout(wl_net *net) {
     net->base.n_blocks = nb;
     net->base.blocks = bl;
     net->total_width = tw;
+    net->act_width = 0;
+    for (size_t i = 0; i < net->n_nodes; i++) net->act_width += wl_node_cols(&net->nodes[i], WL_BUF_D);
     return WL_OK;
 }
 

@@ -24,11 +24,12 @@ int wl_net_reserve(wl_net *net, size_t n, unsigned mask) {
     if (n == 0) n = 1;
     for (int b = 0; b < WL_BUF_COUNT; b++) {
         if (!(mask & (1u << b))) continue;
+        size_t tw = b == WL_BUF_D ? net->act_width : net->total_width;
         if (net->cap_rows[b] < n) {
             size_t cap = n > 2 * net->cap_rows[b] ? n : 2 * net->cap_rows[b];
-            if (net->total_width && cap > ((size_t)-1 / sizeof(double)) / net->total_width)
+            if (tw && cap > ((size_t)-1 / sizeof(double)) / tw)
                 return wl_seterr(WL_ENOMEM, "net: workspace for %zu rows overflows", cap);
-            double *p = wl_dalloc(cap * net->total_width, what[b]);
+            double *p = wl_dalloc(tw ? cap * tw : 1, what[b]);
             if (!p) return WL_ENOMEM;
             free(net->ws[b]);
             net->ws[b] = p;
@@ -38,7 +39,7 @@ int wl_net_reserve(wl_net *net, size_t n, unsigned mask) {
         size_t off = 0;
         for (size_t i = 0; i < net->n_nodes; i++) {
             net->nodes[i].buf[b] = net->ws[b] + net->cap_rows[b] * off;
-            off += net->nodes[i].width;
+            off += wl_node_cols(&net->nodes[i], b);
         }
     }
     return WL_OK;
