@@ -45,13 +45,37 @@ static int hess_alloc(size_t dim, const double *w, wl_hessian **out) {
     return WL_OK;
 }
 
+/* The model part of the loss Hessian: X = the subset's rows, G = l'(F) with
+ * the 1/nb of the mean, so that H v = sum_i l'(F_i) H_{f_i} v = hvp(G, v). */
+static int model_part(wl_hessian *h) {
+    const wl_mat *X = wl_objective_X(h->obj), *Y = wl_objective_Y(h->obj);
+    size_t nb = h->nb, d = X->cols, k = Y->cols;
+    wl_mat F, Ys;
+    if (nb == 0) return wl_seterr(WL_EINVAL, "hessian: no samples");
+    if (wl_mat_alloc(&h->X, nb, d) || wl_mat_alloc(&h->G, nb, k) || wl_mat_alloc(&F, nb, k))
+        return WL_ENOMEM;
+    if (wl_mat_alloc(&Ys, nb, k)) {
+        wl_mat_free(&F);
+        return WL_ENOMEM;
+    }
+    for (size_t i = 0; i < nb; i++) {
+        size_t r = h->idx ? h->idx[i] : i;
+        memcpy(&WL_AT(&h->X, i, 0), &WL_AT(X, r, 0), d * sizeof(double));
+        memcpy(&WL_AT(&Ys, i, 0), &WL_AT(Y, r, 0), k * sizeof(double));
+    }
+    int rc = wl_model_forward(h->model, h->w, &h->X, &F);
+    if (!rc) rc = wl_loss_eval(wl_objective_loss(h->obj), &F, &Ys, 1.0 / (double)nb, NULL, &h->G);
+    wl_mat_free(&F);
+    wl_mat_free(&Ys);
+    return rc;
+}
+
 int wl_hessian_loss_new(wl_objective *obj, const double *w, const size_t *idx, size_t nb,
                         wl_hess_kind kind, wl_hessian **out) {
     *out = NULL;
     if (!obj || !w) return wl_seterr(WL_EINVAL, "hessian: objective or point is NULL");
-    if (kind != WL_HESS_LOSS && kind != WL_HESS_GN)
-        return wl_seterr(WL_EINVAL, "hessian: kind %d is not a loss Hessian (loss or gn)",
-                         (int)kind);
+    if (kind != WL_HESS_LOSS && kind != WL_HESS_GN && kind != WL_HESS_MODEL)
+        return wl_seterr(WL_EINVAL, "hessian: unknown kind %d (loss, gn or model)", (int)kind);
     wl_model *m = wl_objective_model(obj);
     size_t n = wl_objective_n(obj);
     for (size_t i = 0; idx && i < nb; i++)
@@ -72,6 +96,11 @@ int wl_hessian_loss_new(wl_objective *obj, const double *w, const size_t *idx, s
             return WL_ENOMEM;
         }
         memcpy(h->idx, idx, nb * sizeof(size_t));
+    }
+    if (kind == WL_HESS_MODEL) rc = model_part(h);
+    if (rc) {
+        wl_hessian_free(h);
+        return rc;
     }
     *out = h;
     return WL_OK;

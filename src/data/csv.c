@@ -187,7 +187,8 @@ static int detect_header(const csv_ctx *c, char *first, char **cells) {
     int hdr = 0;
     for (size_t j = 0; j < nc && j < c->ncol; j++) {
         double v;
-        if (!parse_num(trim(cells[j]), &v)) hdr = 1;
+        const char *t = trim(cells[j]);
+        if (*t && !parse_num(t, &v)) hdr = 1; /* empty cells decide nothing */
     }
     free(copy);
     return hdr;

@@ -5,6 +5,7 @@
  *   a: value a (n x width)          t: tangent a' along v (jvp, hvp)
  *   s: second derivative a'' (jvp2) g: adjoint dL/da (vjp, hvp)
  *   h: adjoint tangent (dL/da)' along v (hvp, forward-over-reverse)
+ *   d: activations only: sigma'(z) kept by the forward pass for the backward
  * all row-major with leading dimension width. An op is one function holding
  * all its modes (kann-style): pass WL_PASS_FWD computes a (and t when
  * run.order >= 1, s when run.order >= 2); pass WL_PASS_BWD adds the node's
@@ -18,7 +19,7 @@
 
 enum { WL_NODE_INPUT, WL_NODE_DENSE, WL_NODE_ACT, WL_NODE_ADD, WL_NODE_CONCAT, WL_NODE_SCALE };
 enum { WL_PASS_FWD, WL_PASS_BWD };
-enum { WL_BUF_A, WL_BUF_T, WL_BUF_S, WL_BUF_G, WL_BUF_H, WL_BUF_COUNT };
+enum { WL_BUF_A, WL_BUF_T, WL_BUF_S, WL_BUF_G, WL_BUF_H, WL_BUF_D, WL_BUF_COUNT };
 
 typedef struct wl_node {
     int type;
@@ -98,7 +99,10 @@ static inline int wl_node_is_const(const wl_node *nd) { return nd->type == WL_NO
 static inline int wl_node_wants_grad(const wl_net *net, const wl_node *nd) {
     return nd->type != WL_NODE_INPUT || net->run.xgrad;
 }
-/* Work size above which elementwise loops go parallel. */
-#define WL_NET_PAR_MIN 32768
+/* Elementwise loops go parallel (OpenMP) above this many elements, and only
+ * for activations that cost a transcendental function per element: cheaper
+ * loops lose more to thread wake-ups (and to contention with the BLAS
+ * threads) than they gain. */
+#define WL_NET_PAR_MIN 65536
 
 #endif

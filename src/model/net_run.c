@@ -19,7 +19,8 @@ void wl_net_gemm(int tA, int tB, size_t M, size_t N, size_t K, double alpha, con
 int wl_net_reserve(wl_net *net, size_t n, unsigned mask) {
     static const char *const what[WL_BUF_COUNT] = {"network values", "network tangents",
                                                    "network second tangents", "network adjoints",
-                                                   "network adjoint tangents"};
+                                                   "network adjoint tangents",
+                                                   "network activation slopes"};
     if (n == 0) n = 1;
     for (int b = 0; b < WL_BUF_COUNT; b++) {
         if (!(mask & (1u << b))) continue;
@@ -57,7 +58,7 @@ static int run_op(wl_net *net, wl_node *nd, int pass, const wl_mat *X) {
 
 int wl_net_forward_pass(wl_net *net, const double *w, const double *v, const wl_mat *X,
                         int order) {
-    unsigned mask = 1u << WL_BUF_A;
+    unsigned mask = (1u << WL_BUF_A) | (1u << WL_BUF_D);
     if (order >= 1) mask |= 1u << WL_BUF_T;
     if (order >= 2) mask |= 1u << WL_BUF_S;
     int rc = wl_net_reserve(net, X->rows, mask);

@@ -139,6 +139,15 @@ static void test_loss_hessian_dense(void **state) {
             wl_hessian_free(hm);
             wl_mat_free(&F), wl_mat_free(&G), wl_mat_free(&HM);
         }
+        /* LOSS = GN + MODEL part, for either loss */
+        wl_hessian *hmp;
+        wl_mat MP;
+        WL_OK_OR_FAIL(wl_hessian_loss_new(P.obj, P.w, NULL, 0, WL_HESS_MODEL, &hmp));
+        dense_of(hmp, &MP);
+        for (size_t i = 0; i < P.p * P.p; i++)
+            assert_true(fabs(H.data[i] - GN.data[i] - MP.data[i]) <= 1e-12 * wl_mat_fro(&H));
+        wl_hessian_free(hmp);
+        wl_mat_free(&MP);
         free(ev);
         wl_mat_free(&B), wl_mat_free(&H), wl_mat_free(&GN);
         wl_hessian_free(hl);
@@ -191,7 +200,7 @@ static void test_subset_and_blocks(void **state) {
     size_t bad_idx[1] = {6};
     wl_hessian *hx;
     assert_int_equal(wl_hessian_loss_new(P.obj, P.w, bad_idx, 1, WL_HESS_LOSS, &hx), WL_EINVAL);
-    assert_int_equal(wl_hessian_loss_new(P.obj, P.w, NULL, 0, WL_HESS_MODEL, &hx), WL_EINVAL);
+    assert_int_equal(wl_hessian_loss_new(P.obj, P.w, NULL, 0, (wl_hess_kind)7, &hx), WL_EINVAL);
     wl_objective_free(o3);
     wl_mat_free(&X3), wl_mat_free(&Y3), wl_mat_free(&H3);
     wl_mat_free(&H), wl_mat_free(&Hb);

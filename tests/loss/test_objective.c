@@ -326,6 +326,34 @@ static void test_xent_values(void **state) {
     assert_int_equal(wl_loss_parse("hinge", &kind), WL_EINVAL);
 }
 
+/* the shipped checker: small errors for exact derivatives, large ones when the
+ * model part of the Hessian is missing */
+static int zero_hvp(wl_model *m, const double *w, const wl_mat *X, const wl_mat *G, const double *v,
+                    double *hv) {
+    (void)w, (void)X, (void)G, (void)v;
+    memset(hv, 0, m->dim * sizeof(double));
+    return WL_OK;
+}
+
+static void test_checker(void **state) {
+    (void)state;
+    setup s;
+    make(&s, 1, WL_LOSS_XENT, 12);
+    wl_rng r;
+    wl_rng_seed(&r, 5);
+    double ge, he;
+    WL_OK_OR_FAIL(wl_objective_check(s.o, s.w, batch_idx, 5, &r, 3, &ge, &he));
+    assert_true(ge < 1e-7 && he < 1e-6);
+    wl_model_ops broken = tm_ops;
+    broken.hvp = zero_hvp;
+    s.m->ops = &broken;
+    WL_OK_OR_FAIL(wl_objective_check(s.o, s.w, batch_idx, 5, &r, 3, &ge, &he));
+    assert_true(ge < 1e-7);
+    assert_true(he > 1e-3);
+    s.m->ops = &tm_ops;
+    unmake(&s);
+}
+
 static void test_bad_input(void **state) {
     (void)state;
     setup s;
@@ -349,7 +377,8 @@ int main(void) {
         cmocka_unit_test(test_model_derivatives), cmocka_unit_test(test_mse_linear),
         cmocka_unit_test(test_xent_linear),       cmocka_unit_test(test_mse_nonlinear),
         cmocka_unit_test(test_xent_nonlinear),    cmocka_unit_test(test_linear_gn_closed_form),
-        cmocka_unit_test(test_xent_values),       cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_xent_values),       cmocka_unit_test(test_checker),
+        cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
