@@ -119,6 +119,20 @@ int wl_net_dense_info(const wl_model *m, size_t l, size_t *fan_in, size_t *fan_o
 int wl_net_ntk_factors(wl_model *m, const double *w, const wl_mat *X, const size_t *outs,
                        size_t n_outs, wl_mat *A, wl_mat *B);
 
+/* ---- parameters as a state_dict ------------------------------------------ */
+
+/* Writes w as a .npz with one member per parameter block (m->blocks: names
+ * "0.weight" fan_out x fan_in, "0.bias" fan_out). fold != 0 multiplies each
+ * NTK weight by 1/sqrt(fan_in) and each bias by its scale beta, so that the
+ * members load into the equivalent torch.nn.Linear layers unchanged
+ * (net.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(p).items()})).
+ * Works for any model with blocks (folding is then a no-op). Atomic. */
+int wl_net_save_npz(const wl_model *m, const double *w, const char *path, int fold);
+/* Reads w (m->dim) from such a .npz; unfold != 0 inverts the folding (for a
+ * state_dict saved from PyTorch). WL_EFORMAT naming the member on a missing
+ * block or a shape mismatch. */
+int wl_net_load_npz(const wl_model *m, const char *path, int unfold, double *w);
+
 #ifdef __cplusplus
 }
 #endif
