@@ -90,6 +90,34 @@ static void ns_init(ns *s, const double *a, const double *b) {
     s->next_arc = 0;
 }
 
+/* Lowest c[k] - pj[k] + pii over k in [j0, j1) if below *best (four
+ * independent lanes, so the compare chain does not serialize); updates *best
+ * and *best_k. */
+static void scan_row(const double *c, const double *pj, double pii, size_t j0, size_t j1,
+                     double *best, size_t *best_k) {
+    double thr = *best - pii, b0 = thr, b1 = thr, b2 = thr, b3 = thr;
+    size_t k0 = NONE, k1 = NONE, k2 = NONE, k3 = NONE, k = j0;
+    for (; k + 4 <= j1; k += 4) {
+        double r0 = c[k] - pj[k], r1 = c[k + 1] - pj[k + 1];
+        double r2 = c[k + 2] - pj[k + 2], r3 = c[k + 3] - pj[k + 3];
+        if (r0 < b0) { b0 = r0; k0 = k; }
+        if (r1 < b1) { b1 = r1; k1 = k + 1; }
+        if (r2 < b2) { b2 = r2; k2 = k + 2; }
+        if (r3 < b3) { b3 = r3; k3 = k + 3; }
+    }
+    for (; k < j1; k++) {
+        double r = c[k] - pj[k];
+        if (r < b0) { b0 = r; k0 = k; }
+    }
+    if (b1 < b0) { b0 = b1; k0 = k1; }
+    if (b3 < b2) { b2 = b3; k2 = k3; }
+    if (b2 < b0) { b0 = b2; k0 = k2; }
+    if (k0 != NONE) {
+        *best = b0 + pii;
+        *best_k = k0;
+    }
+}
+
 /* Block search: scan arcs cyclically in blocks, return the most negative
  * reduced cost C_ij + pi_i - pi_{n+j} of the first block holding one < -tol. */
 static int find_entering(ns *s, size_t *e_out) {
@@ -98,18 +126,11 @@ static int find_entering(ns *s, size_t *e_out) {
     const double *pj = s->pi + n;
     double best = -s->tol;
     while (cnt < total) {
-        size_t len = m - j;
+        size_t len = m - j, k = NONE;
         if (len > s->block - blk) len = s->block - blk;
         if (len > total - cnt) len = total - cnt;
-        const double *c = s->C->data + i * s->C->ld;
-        double pii = s->pi[i];
-        for (size_t k = j; k < j + len; k++) {
-            double r = c[k] + pii - pj[k];
-            if (r < best) {
-                best = r;
-                best_e = i * m + k;
-            }
-        }
+        scan_row(s->C->data + i * s->C->ld, pj, s->pi[i], j, j + len, &best, &k);
+        if (k != NONE) best_e = i * m + k;
         cnt += len;
         blk += len;
         j += len;

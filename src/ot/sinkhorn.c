@@ -33,9 +33,9 @@ static double dot4(const double *k, const double *v, size_t m) {
     return (s0 + s1) + (s2 + s3);
 }
 
-/* One fused pass over K (n x m): u_i = a_i / (K v)_i, then kt = K^T u.
- * part: WL_SK_BLOCKS x m scratch. Returns 0, or 1 if some (K v)_i underflowed
- * to 0 or u_i is not finite. */
+/* One fused pass over K (n x m): u_i = a_i / (K v)_i, then kt = K^T u
+ * (partial sums per row block in part, nb x m, added in block order).
+ * Returns 0, or 1 if some (K v)_i underflowed to 0 or u_i is not finite. */
 static int fused_pass(const double *K, size_t n, size_t m, const double *a, const double *v,
                       double *u, double *kt, double *part) {
     size_t nb = n < WL_SK_BLOCKS ? n : WL_SK_BLOCKS;
@@ -53,23 +53,20 @@ static int fused_pass(const double *K, size_t n, size_t m, const double *a, cons
             for (size_t j = 0; j < m; j++) p[j] += ui * k[j];
         }
     }
-    #pragma omp parallel for schedule(static)
-    for (size_t j = 0; j < m; j++) {
-        double s = 0.0;
-        for (size_t blk = 0; blk < nb; blk++) s += part[blk * m + j];
-        kt[j] = s;
-    }
+    memcpy(kt, part, m * sizeof *kt);
+    for (size_t blk = 1; blk < nb; blk++) wl_axpy(m, 1.0, part + blk * m, kt);
     return bad;
 }
 
 /* K_ij = exp(-(C_ij - cmin) / eps).  C, K: n x m (K contiguous) */
 static void gibbs(const wl_mat *C, double cmin, double eps, double *K) {
     size_t n = C->rows, m = C->cols;
+    double s = -1.0 / eps;
     #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) {
         const double *c = C->data + i * C->ld;
         double *k = K + i * m;
-        for (size_t j = 0; j < m; j++) k[j] = exp(-(c[j] - cmin) / eps);
+        for (size_t j = 0; j < m; j++) k[j] = exp((c[j] - cmin) * s);
     }
 }
 
@@ -97,7 +94,7 @@ static int sinkhorn_scaling(const wl_mat *C, const double *a, const double *b, d
                             double cmax, const wl_sinkhorn_opts *o, wl_mat *P, double *f, double *g,
                             wl_ot_result *res) {
     size_t n = C->rows, m = C->cols, nb = n < WL_SK_BLOCKS ? n : WL_SK_BLOCKS;
-    double *K = wl_dalloc(n * m, "sinkhorn kernel K");
+    double *K = wl_malloc(n * m * sizeof(double), "sinkhorn kernel K");
     double *buf = wl_dalloc(n + 2 * m + nb * m, "sinkhorn scalings");
     if (!K || !buf) {
         free(K);
@@ -148,16 +145,20 @@ static int sinkhorn_scaling(const wl_mat *C, const double *a, const double *b, d
     return rc;
 }
 
+/* min and max entry of C; *finite = 0 if some entry is NaN or Inf. */
 static double cost_min(const wl_mat *C, double *cmax, int *finite) {
     double lo = INFINITY, hi = -INFINITY;
-    *finite = 1;
-    for (size_t i = 0; i < C->rows; i++)
+    int bad = 0;
+    #pragma omp parallel for schedule(static) reduction(min : lo) reduction(max : hi) reduction(|| : bad)
+    for (size_t i = 0; i < C->rows; i++) {
+        const double *c = C->data + i * C->ld;
         for (size_t j = 0; j < C->cols; j++) {
-            double c = WL_AT(C, i, j);
-            if (!isfinite(c)) *finite = 0;
-            lo = c < lo ? c : lo;
-            hi = c > hi ? c : hi;
+            lo = c[j] < lo ? c[j] : lo;
+            hi = c[j] > hi ? c[j] : hi;
         }
+        if (!wl_all_finite(C->cols, c)) bad = 1;
+    }
+    *finite = !bad;
     *cmax = hi;
     return lo;
 }
