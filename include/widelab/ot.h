@@ -135,10 +135,13 @@ int wl_wproc(const wl_mat *X, const wl_mat *Y, const wl_wproc_opts *o, wl_rng *r
 int wl_wproc2(const wl_mat *X, const wl_mat *Y, const wl_wproc_opts *o, wl_rng *rng,
               wl_mat *Q1, wl_mat *Q2, wl_mat *P, wl_wproc_result *res);
 
-/* Convex relaxation (Gold-Rangarajan / Grave et al.): Frank-Wolfe on
- * min_P ||Kx P - P Ky||_F^2 over plans with uniform marginals, Kx = X X^T
- * (n x n), Ky = Y Y^T (m x m); linear steps solved exactly, line search in
- * closed form. P: n x m (in: ignored; out: the relaxed plan). */
+/* Convex relaxation (Gold-Rangarajan / Grave et al.): Frank-Wolfe from the
+ * uniform plan on min_P ||Kx P - P Ky||_F^2 over plans with uniform
+ * marginals, Kx_ij = ||x_i - x_j||^2 (n x n), Ky likewise (m x m): invariant
+ * to orthogonal maps, and not degenerate for centered clouds as the Gram
+ * matrices X X^T are. Linear steps solved exactly (assignment / network
+ * simplex), line search in closed form. Costs O(n^2 m + n m^2) per iteration.
+ * X: n x d1, Y: m x d2 (dimensions may differ). P: n x m output. */
 int wl_ot_relax(const wl_mat *X, const wl_mat *Y, size_t iters, wl_mat *P);
 
 /* ---- domain adaptation (OT + discriminant analysis) ------------------------ */
@@ -157,10 +160,12 @@ void wl_otda_opts_default(wl_otda_opts *o);
  * X: n x d, y: n labels in [0, c). */
 int wl_lda(const wl_mat *X, const int *y, size_t c, double reg, wl_mat *W);
 
-/* OTDA: repeat { project source and target with W; transport the source onto
- * the target; move each source point to its barycentric image
- * x_i <- (1/a_i) sum_j P_ij t_j; learn W by LDA on the moved, labelled
- * source }. Target labels = nearest moved-source class mean in W space.
+/* OTDA: transport the source onto the target (first in the input metric),
+ * give each target point the label that the plan carries to it,
+ * yt_j = argmax_k sum_i P_ij [ys_i = k], learn W by LDA on both domains
+ * (source labels and transported target labels: the domain shift inflates
+ * the within-class scatter, so LDA turns away from it), and transport again
+ * in the metric ||W^T (x - t)||^2; iters rounds. yt = the last labels.
  * Xs: ns x d with labels ys in [0, c), Xt: nt x d, yt: nt predictions out. */
 int wl_otda(const wl_mat *Xs, const int *ys, size_t c, const wl_mat *Xt, const wl_otda_opts *o,
             int *yt);

@@ -44,7 +44,7 @@ int wl_ot_cost(const wl_mat *X, const wl_mat *Y, int metric, wl_mat *C) {
         if (X->cols == 0) wl_mat_zero(&Ct);
         else rc = wl_gemm(0, 1, -2.0, &Xt, Y, 0.0, &Ct);
         if (rc) break;
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) if (nr * m > WL_OT_PAR_MIN)
         for (size_t i = 0; i < nr; i++) {
             double *c = Ct.data + i * Ct.ld, xi = xs[r0 + i];
             for (size_t j = 0; j < m; j++) {

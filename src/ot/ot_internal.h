@@ -4,6 +4,10 @@
 
 #include "widelab/ot.h"
 
+/* Loops over fewer entries than this run on one thread (a parallel region
+ * costs more than it saves on small problems). */
+#define WL_OT_PAR_MIN 65536
+
 /* Fills w (len n) with the given marginal, or uniform 1/n when src is NULL;
  * checks entries are finite and >= 0 and the sum is positive. */
 int wl_ot_marginal(const double *src, size_t n, const char *name, double *w);

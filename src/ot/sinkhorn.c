@@ -40,7 +40,7 @@ static int fused_pass(const double *K, size_t n, size_t m, const double *a, cons
                       double *u, double *kt, double *part) {
     size_t nb = n < WL_SK_BLOCKS ? n : WL_SK_BLOCKS;
     int bad = 0;
-    #pragma omp parallel for schedule(static) reduction(|| : bad)
+    #pragma omp parallel for schedule(static) reduction(|| : bad) if (n * m > WL_OT_PAR_MIN)
     for (size_t blk = 0; blk < nb; blk++) {
         size_t i0 = n * blk / nb, i1 = n * (blk + 1) / nb;
         double *p = part + blk * m;
@@ -62,11 +62,14 @@ static int fused_pass(const double *K, size_t n, size_t m, const double *a, cons
 static void gibbs(const wl_mat *C, double cmin, double eps, double *K) {
     size_t n = C->rows, m = C->cols;
     double s = -1.0 / eps;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n * m > WL_OT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         const double *c = C->data + i * C->ld;
         double *k = K + i * m;
-        for (size_t j = 0; j < m; j++) k[j] = exp((c[j] - cmin) * s);
+        for (size_t j = 0; j < m; j++) {
+            double x = (c[j] - cmin) * s;
+            k[j] = x < -745.0 ? 0.0 : exp(x);
+        }
     }
 }
 
@@ -75,7 +78,7 @@ static double scaling_plan(const wl_mat *C, const double *K, const double *u, co
                            wl_mat *P) {
     size_t n = C->rows, m = C->cols;
     double total = 0.0;
-    #pragma omp parallel for schedule(static) reduction(+ : total)
+    #pragma omp parallel for schedule(static) reduction(+ : total) if (n * m > WL_OT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         const double *k = K + i * m, *c = C->data + i * C->ld;
         double s = 0.0;
@@ -149,7 +152,8 @@ static int sinkhorn_scaling(const wl_mat *C, const double *a, const double *b, d
 static double cost_min(const wl_mat *C, double *cmax, int *finite) {
     double lo = INFINITY, hi = -INFINITY;
     int bad = 0;
-    #pragma omp parallel for schedule(static) reduction(min : lo) reduction(max : hi) reduction(|| : bad)
+    #pragma omp parallel for schedule(static) reduction(min : lo) reduction(max : hi) reduction(|| : bad) \
+        if (C->rows * C->cols > WL_OT_PAR_MIN)
     for (size_t i = 0; i < C->rows; i++) {
         const double *c = C->data + i * C->ld;
         for (size_t j = 0; j < C->cols; j++) {

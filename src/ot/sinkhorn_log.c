@@ -6,6 +6,9 @@
 
 #include "sinkhorn_log.h"
 
+/* exp(x), 0 below the underflow threshold (skips libm's errno slow path). */
+static inline double sexp(double x) { return x < -745.0 ? 0.0 : exp(x); }
+
 /* Column blocks of the column pass (fixed, so results do not depend on the
  * thread count). */
 #define WL_SKL_COLBLK 64
@@ -14,7 +17,7 @@
  * C: n x m, f: n, L: m, mx: m scratch. */
 static void col_lse(const wl_mat *C, const double *f, double eps, double *L, double *mx) {
     size_t n = C->rows, m = C->cols, nblk = (m + WL_SKL_COLBLK - 1) / WL_SKL_COLBLK;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n * m > WL_OT_PAR_MIN)
     for (size_t bk = 0; bk < nblk; bk++) {
         size_t j0 = bk * WL_SKL_COLBLK, j1 = j0 + WL_SKL_COLBLK < m ? j0 + WL_SKL_COLBLK : m;
         for (size_t j = j0; j < j1; j++) {
@@ -30,7 +33,7 @@ static void col_lse(const wl_mat *C, const double *f, double eps, double *L, dou
         }
         for (size_t i = 0; i < n; i++) {
             const double *c = C->data + i * C->ld;
-            for (size_t j = j0; j < j1; j++) L[j] += exp((f[i] - c[j] - mx[j]) / eps);
+            for (size_t j = j0; j < j1; j++) L[j] += sexp((f[i] - c[j] - mx[j]) / eps);
         }
         for (size_t j = j0; j < j1; j++) L[j] = mx[j] + eps * log(L[j]);
     }
@@ -39,12 +42,12 @@ static void col_lse(const wl_mat *C, const double *f, double eps, double *L, dou
 /* f_i = eps log a_i - eps LSE_j((g_j - C_ij) / eps).  C: n x m */
 static void row_update(const wl_mat *C, const double *g, const double *a, double eps, double *f) {
     size_t n = C->rows, m = C->cols;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n * m > WL_OT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         const double *c = C->data + i * C->ld;
         double mx = -INFINITY, s = 0.0;
         for (size_t j = 0; j < m; j++) mx = g[j] - c[j] > mx ? g[j] - c[j] : mx;
-        for (size_t j = 0; j < m; j++) s += exp((g[j] - c[j] - mx) / eps);
+        for (size_t j = 0; j < m; j++) s += sexp((g[j] - c[j] - mx) / eps);
         f[i] = eps * log(a[i]) - (mx + eps * log(s));
     }
 }
@@ -53,12 +56,12 @@ static void row_update(const wl_mat *C, const double *g, const double *a, double
 static double log_plan(const wl_mat *C, const double *f, const double *g, double eps, wl_mat *P) {
     size_t n = C->rows, m = C->cols;
     double total = 0.0;
-    #pragma omp parallel for schedule(static) reduction(+ : total)
+    #pragma omp parallel for schedule(static) reduction(+ : total) if (n * m > WL_OT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         const double *c = C->data + i * C->ld;
         double s = 0.0;
         for (size_t j = 0; j < m; j++) {
-            double p = exp((f[i] + g[j] - c[j]) / eps);
+            double p = sexp((f[i] + g[j] - c[j]) / eps);
             s += p * c[j];
             if (P) P->data[i * P->ld + j] = p;
         }

@@ -2,7 +2,7 @@
 #ifndef WL_SINKHORN_LOG_H
 #define WL_SINKHORN_LOG_H
 
-#include "widelab/ot.h"
+#include "ot_internal.h"
 
 /* a (n), b (m): validated marginals with equal sums; range = max C - min C. */
 int wl_sinkhorn_log(const wl_mat *C, const double *a, const double *b, const wl_sinkhorn_opts *o,
