@@ -181,11 +181,11 @@ static void test_bad_files(void **state) {
     fclose(f);
     expect_error(p, WL_EFORMAT, "magic", "byte 0");
     write_raw(p, 1, "{'descr': '>f8', 'fortran_order': False, 'shape': (6,), }", d, 48);
-    expect_error(p, WL_EFORMAT, "'>f8'", NULL);
+    expect_error(p, WL_EFORMAT, "'>f8'", "byte 20");
     write_raw(p, 1, "{'descr': '<c16', 'fortran_order': False, 'shape': (3,), }", d, 48);
     expect_error(p, WL_EFORMAT, "'<c16'", NULL);
     write_raw(p, 1, "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", d, 48);
-    expect_error(p, WL_EFORMAT, "Fortran", NULL);
+    expect_error(p, WL_EFORMAT, "Fortran", "True at byte 44");
     write_raw(p, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 4), }", d, 48);
     expect_error(p, WL_EFORMAT, "truncated", "8 elements");
     write_raw(p, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", d, 48);
