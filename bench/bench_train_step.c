@@ -8,7 +8,9 @@
  * adjoint 2 n fi fo (not for the first layer). The reference is a plain dgemm
  * C (n x 1024) = A (n x 1024) B (1024 x 1024), the shape of the hidden
  * layers, measured in the same run. Each number is the median of REPS runs,
- * each run long enough (>= 0.2 s). With --torch, the same step is timed in
+ * each run long enough (>= 0.2 s). Also timed: forward + vjp (what a loss
+ * value and gradient cost through the generic interface) against forward +
+ * wl_net_vjp_last (the backward pass reusing that forward). With --torch, the same step is timed in
  * PyTorch (float64, same thread count) through python3 for comparison.
  */
 #include <cblas.h>
@@ -44,13 +46,37 @@ static double time_run(step_fn f, void *ctx) {
 
 typedef struct {
     wl_model *m;
-    double *w, *g;
-    wl_mat X, G;
+    double *w, *g, *v;
+    wl_mat X, G, F;
 } step_ctx;
+
+static int net_jvp(void *p) {
+    step_ctx *c = p;
+    return wl_model_jvp(c->m, c->w, &c->X, c->v, &c->F);
+}
+
+static int net_hvp(void *p) {
+    step_ctx *c = p;
+    return wl_model_hvp(c->m, c->w, &c->X, &c->G, c->v, c->g);
+}
 
 static int net_step(void *p) {
     step_ctx *c = p;
     return wl_model_vjp(c->m, c->w, &c->X, &c->G, c->g);
+}
+
+/* what an objective does for a loss value and gradient: forward, then vjp */
+static int forward_vjp(void *p) {
+    step_ctx *c = p;
+    int rc = wl_model_forward(c->m, c->w, &c->X, &c->F);
+    return rc ? rc : wl_model_vjp(c->m, c->w, &c->X, &c->G, c->g);
+}
+
+/* the same with the backward pass continuing from that forward pass */
+static int forward_vjp_last(void *p) {
+    step_ctx *c = p;
+    int rc = wl_model_forward(c->m, c->w, &c->X, &c->F);
+    return rc ? rc : wl_net_vjp_last(c->m, &c->G, c->g);
 }
 
 typedef struct {
@@ -135,10 +161,15 @@ int main(int argc, char **argv) {
     c.w = wl_dalloc(c.m->dim, "w");
     c.g = wl_dalloc(c.m->dim, "g");
     double *x = wl_dalloc(n * c.m->n_in, "x"), *gy = wl_dalloc(n * c.m->n_out, "G");
-    if (!c.w || !c.g || !x || !gy) return 1;
+    double *fy = wl_dalloc(n * c.m->n_out, "F");
+    if (!c.w || !c.g || !x || !gy || !fy) return 1;
+    c.F = wl_mat_view(fy, n, c.m->n_out);
+    c.v = wl_dalloc(c.m->dim, "v");
+    if (!c.v) return 1;
     wl_model_init(c.m, &r, c.w);
     wl_rng_normal_fill(&r, x, n * c.m->n_in, 0, 1);
     wl_rng_normal_fill(&r, gy, n * c.m->n_out, 0, 1);
+    wl_rng_normal_fill(&r, c.v, c.m->dim, 0, 1);
     c.X = wl_mat_view(x, n, c.m->n_in);
     c.G = wl_mat_view(gy, n, c.m->n_out);
 
@@ -151,7 +182,7 @@ int main(int argc, char **argv) {
     wl_rng_normal_fill(&r, gc.B, gc.k * gc.m, 0, 1);
 
     /* alternate the two so that both see the same machine load (shared cores) */
-    double tg[64], ts[64], ratio[64];
+    double tg[64], ts[64], ratio[64], tfv[64], tfl[64], tj[64], th[64];
     double flops = step_flops(c.m, n), gflop_gemm = 2.0 * (double)(gc.n * gc.k * gc.m);
     if (reps > 64) reps = 64;
     gemm_step(&gc);
@@ -163,6 +194,10 @@ int main(int argc, char **argv) {
         tg[k] = time_run(gemm_step, &gc);
         ts[k] = time_run(net_step, &c);
         ratio[k] = (flops / ts[k]) / (gflop_gemm / tg[k]);
+        tfv[k] = time_run(forward_vjp, &c);
+        tfl[k] = time_run(forward_vjp_last, &c);
+        tj[k] = time_run(net_jvp, &c);
+        th[k] = time_run(net_hvp, &c);
     }
     double t_gemm = median(tg, reps), t_step = median(ts, reps);
     double gf_gemm = gflop_gemm / t_gemm * 1e-9, gf_step = flops / t_step * 1e-9;
@@ -172,6 +207,10 @@ int main(int argc, char **argv) {
     printf("%s step  %8.3f ms  %7.2f GFLOP/s  %7.1f steps/s\n", spec, t_step * 1e3, gf_step,
            1.0 / t_step);
     printf("ratio step/dgemm GFLOP/s: %.3f (median of per-run ratios)\n", median(ratio, reps));
+    printf("loss + gradient: forward + vjp %8.3f ms, forward + vjp_last %8.3f ms\n",
+           median(tfv, reps) * 1e3, median(tfl, reps) * 1e3);
+    printf("jvp %8.3f ms, hvp %8.3f ms (%.2f x the step)\n", median(tj, reps) * 1e3,
+           median(th, reps) * 1e3, median(th, reps) / t_step);
     if (torch) {
         /* the mlp widths for the PyTorch twin, from the dense layers */
         char widths[1024] = "";
@@ -194,6 +233,8 @@ int main(int argc, char **argv) {
     free(c.g);
     free(x);
     free(gy);
+    free(fy);
+    free(c.v);
     free(gc.A);
     free(gc.B);
     free(gc.C);

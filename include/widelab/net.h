@@ -119,6 +119,17 @@ int wl_net_dense_info(const wl_model *m, size_t l, size_t *fan_in, size_t *fan_o
 int wl_net_ntk_factors(wl_model *m, const double *w, const wl_mat *X, const size_t *outs,
                        size_t n_outs, wl_mat *A, wl_mat *B);
 
+/* ---- training without a second forward pass ------------------------------ */
+
+/* gw = J^T G at the w and X of the most recent forward pass (forward, jvp,
+ * jvp2, vjp, hvp, xvjp or ntk_factors) on this handle: the backward pass
+ * alone, one third cheaper than wl_model_vjp after wl_model_forward. The
+ * caller must not have changed w or X since (the network reads w through
+ * the pointer it was given). WL_EUNSUP for models that are not networks
+ * (use wl_model_vjp), WL_EINVAL when no forward pass was made or G's shape
+ * does not match it. */
+int wl_net_vjp_last(wl_model *m, const wl_mat *G, double *gw);
+
 /* ---- parameters as a state_dict ------------------------------------------ */
 
 /* Writes w as a .npz with one member per parameter block (m->blocks: names

@@ -62,6 +62,8 @@ struct wl_net {
     size_t input, output;
     int has_input, has_output;
     size_t total_width;    /* sum of node widths */
+    size_t act_width;      /* sum of activation node widths (buffer d) */
+    int fwd_valid;         /* the values of the last forward pass are in place */
     size_t cap_rows[WL_BUF_COUNT];
     double *ws[WL_BUF_COUNT];
     wl_netrun run;
@@ -94,6 +96,10 @@ void wl_net_gemm(int tA, int tB, size_t M, size_t N, size_t K, double alpha, con
                  size_t lda, const double *B, size_t ldb, double beta, double *C);
 
 /* Shared helpers for ops. */
+/* Columns node nd takes in buffer kind b (d exists for activations only). */
+static inline size_t wl_node_cols(const wl_node *nd, int b) {
+    return b == WL_BUF_D && nd->type != WL_NODE_ACT ? 0 : nd->width;
+}
 static inline int wl_node_is_const(const wl_node *nd) { return nd->type == WL_NODE_INPUT; }
 /* 1 if the adjoint of node nd must be accumulated in the current backward pass. */
 static inline int wl_node_wants_grad(const wl_net *net, const wl_node *nd) {

@@ -24,11 +24,12 @@ int wl_net_reserve(wl_net *net, size_t n, unsigned mask) {
     if (n == 0) n = 1;
     for (int b = 0; b < WL_BUF_COUNT; b++) {
         if (!(mask & (1u << b))) continue;
+        size_t tw = b == WL_BUF_D ? net->act_width : net->total_width;
         if (net->cap_rows[b] < n) {
             size_t cap = n > 2 * net->cap_rows[b] ? n : 2 * net->cap_rows[b];
-            if (net->total_width && cap > ((size_t)-1 / sizeof(double)) / net->total_width)
+            if (tw && cap > ((size_t)-1 / sizeof(double)) / tw)
                 return wl_seterr(WL_ENOMEM, "net: workspace for %zu rows overflows", cap);
-            double *p = wl_dalloc(cap * net->total_width, what[b]);
+            double *p = wl_dalloc(tw ? cap * tw : 1, what[b]);
             if (!p) return WL_ENOMEM;
             free(net->ws[b]);
             net->ws[b] = p;
@@ -38,7 +39,7 @@ int wl_net_reserve(wl_net *net, size_t n, unsigned mask) {
         size_t off = 0;
         for (size_t i = 0; i < net->n_nodes; i++) {
             net->nodes[i].buf[b] = net->ws[b] + net->cap_rows[b] * off;
-            off += net->nodes[i].width;
+            off += wl_node_cols(&net->nodes[i], b);
         }
     }
     return WL_OK;
@@ -61,6 +62,7 @@ int wl_net_forward_pass(wl_net *net, const double *w, const double *v, const wl_
     unsigned mask = (1u << WL_BUF_A) | (1u << WL_BUF_D);
     if (order >= 1) mask |= 1u << WL_BUF_T;
     if (order >= 2) mask |= 1u << WL_BUF_S;
+    net->fwd_valid = 0;
     int rc = wl_net_reserve(net, X->rows, mask);
     if (rc) return rc;
     net->run.n = X->rows;
@@ -73,6 +75,7 @@ int wl_net_forward_pass(wl_net *net, const double *w, const double *v, const wl_
         rc = run_op(net, &net->nodes[i], WL_PASS_FWD, X);
         if (rc) return rc;
     }
+    net->fwd_valid = 1;
     return WL_OK;
 }
 
@@ -158,6 +161,19 @@ static int net_xvjp(wl_model *m, const double *w, const wl_mat *X, const wl_mat 
     if (!rc) rc = wl_net_backward_pass(net, G, NULL, 0, 1);
     if (!rc) copy_rows(net->nodes[net->input].buf[WL_BUF_G], GX, X->rows, m->n_in, 0);
     return rc;
+}
+
+/* The backward pass alone, from the values of the last forward pass. */
+int wl_net_vjp_last(wl_model *m, const wl_mat *G, double *gw) {
+    if (!m || m->ops != &wl_net_ops)
+        return wl_seterr(WL_EUNSUP, "vjp_last: only networks keep their forward pass");
+    wl_net *net = (wl_net *)m;
+    if (!net->fwd_valid)
+        return wl_seterr(WL_EINVAL, "vjp_last: no forward pass to continue from on this handle");
+    if (G->rows != net->run.n || G->cols != m->n_out)
+        return wl_seterr(WL_EINVAL, "vjp_last: G is %zu x %zu, the last forward pass was %zu x %zu",
+                         G->rows, G->cols, net->run.n, m->n_out);
+    return wl_net_backward_pass(net, G, gw, 0, 0);
 }
 
 const wl_model_ops wl_net_ops = {

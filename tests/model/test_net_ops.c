@@ -123,11 +123,46 @@ static void test_strides_and_empty_batch(void **state) {
     wl_model_free(m);
 }
 
+/* The backward pass alone after a forward pass gives vjp's numbers. */
+static void test_vjp_last(void **state) {
+    (void)state;
+    wl_model *m, *lin;
+    WL_OK_OR_FAIL(wl_net_from_spec("resmlp:3-4x2-2:gelu:bias", &m));
+    wl_rng r;
+    wl_rng_seed(&r, 4);
+    double *w = wl_dalloc(m->dim, "w"), *g1 = wl_dalloc(m->dim, "g1"), *g2 = wl_dalloc(m->dim, "g2");
+    double x[15], f[10], g[10];
+    WL_OK_OR_FAIL(wl_model_init(m, &r, w));
+    wl_rng_normal_fill(&r, x, 15, 0, 1);
+    wl_rng_normal_fill(&r, g, 10, 0, 1);
+    wl_mat X = wl_mat_view(x, 5, 3), F = wl_mat_view(f, 5, 2), G = wl_mat_view(g, 5, 2);
+    assert_int_equal(wl_net_vjp_last(m, &G, g2), WL_EINVAL); /* nothing to continue from */
+    WL_OK_OR_FAIL(wl_model_vjp(m, w, &X, &G, g1));
+    WL_OK_OR_FAIL(wl_model_forward(m, w, &X, &F));
+    WL_OK_OR_FAIL(wl_net_vjp_last(m, &G, g2));
+    assert_memory_equal(g1, g2, m->dim * sizeof *g1);
+    WL_OK_OR_FAIL(wl_net_vjp_last(m, &G, g2)); /* repeatable */
+    assert_memory_equal(g1, g2, m->dim * sizeof *g1);
+    wl_mat G4 = wl_mat_view(g, 4, 2);
+    assert_int_equal(wl_net_vjp_last(m, &G4, g2), WL_EINVAL);
+    wl_model *c = wl_model_clone(m);
+    assert_int_equal(wl_net_vjp_last(c, &G, g2), WL_EINVAL);
+    wl_model_free(c);
+    WL_OK_OR_FAIL(wl_net_from_spec("linear:3-2", &lin));
+    assert_int_equal(wl_net_vjp_last(lin, &G, g2), WL_EUNSUP);
+    wl_model_free(lin);
+    wl_model_free(m);
+    free(w);
+    free(g1);
+    free(g2);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_activation),  cmocka_unit_test(test_dense_alone),
         cmocka_unit_test(test_add_concat_scale), cmocka_unit_test(test_input_in_skip),
         cmocka_unit_test(test_dense_closed_form), cmocka_unit_test(test_strides_and_empty_batch),
+        cmocka_unit_test(test_vjp_last),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
