@@ -37,6 +37,10 @@ int wl_objective_new(wl_model *m, wl_loss_kind loss, const wl_mat *X, const wl_m
     if (Y->rows != X->rows || Y->cols != m->n_out)
         return wl_seterr(WL_EINVAL, "objective: Y is %zu x %zu, expected %zu x %zu", Y->rows,
                          Y->cols, X->rows, m->n_out);
+    if (loss == WL_LOSS_XENT && m->n_out < 2)
+        return wl_seterr(WL_EINVAL,
+                         "objective: cross-entropy needs at least 2 outputs (the model has 1); use 2 "
+                         "logits with one-hot targets, or mse with +-1 targets");
     wl_objective *o = wl_calloc(1, sizeof *o, "objective");
     if (!o) return WL_ENOMEM;
     o->model = m;

@@ -369,6 +369,15 @@ static void test_bad_input(void **state) {
     assert_int_equal(wl_objective_new(s.m, WL_LOSS_MSE, &s.X, &Yb, &o2), WL_EINVAL);
     assert_null(o2);
     wl_mat_free(&Yb);
+    /* cross-entropy over a single logit is refused */
+    wl_model *m1;
+    WL_OK_OR_FAIL(wl_linear_new(s.X.cols, 1, 0, &m1));
+    wl_mat Y1;
+    wl_mat_alloc(&Y1, s.X.rows, 1);
+    assert_int_equal(wl_objective_new(m1, WL_LOSS_XENT, &s.X, &Y1, &o2), WL_EINVAL);
+    assert_non_null(strstr(wl_errmsg(), "2 outputs"));
+    wl_mat_free(&Y1);
+    wl_model_free(m1);
     unmake(&s);
 }
 
