@@ -3,13 +3,16 @@
  * products, power iteration with deflation), side by side in one run.
  *
  *   bench_hessian [--n 1000] [--k 10] [--tol 1e-3] [--reps 3] [--threads 2]
- *                 [--criterion residual|pyhessian] [--spec mlp:784-512x2-10:relu:ntk]
+ *                 [--torch-reps R] [--criterion residual|pyhessian]
+ *                 [--spec mlp:784-512x2-10:relu:ntk]
  *                 [--no-torch] [--python /usr/bin/python3]
  *
  * Both sides: the same weights (exported as .npy), the same first n
  * Fashion-MNIST training images ([0,1] pixels) with one-hot targets, MSE
  * L = (1/n) sum 1/2 ||f - y||^2, float64, the same thread count, and the same
- * stopping rule: every returned pair has ||H v - lambda v|| <= tol lambda_1.
+ * stopping rule: every returned pair has ||H v - lambda v|| <= tol lambda_1
+ * (--criterion pyhessian lets the PyTorch side stop as PyHessian does, on a
+ * relative eigenvalue change below tol, at most 100 iterations per pair).
  * Prints the medians of the wall times, the products used and the ratio. */
 #include <math.h>
 #include <stdio.h>
@@ -20,14 +23,14 @@
 #include "widelab.h"
 
 typedef struct args {
-    size_t n, k, reps;
+    size_t n, k, reps, torch_reps;
     int threads, torch;
     double tol;
     const char *criterion, *spec, *python;
 } args;
 
 static int parse(int argc, char **argv, args *a) {
-    *a = (args){1000, 10, 3, 2, 1, 1e-3, "residual", "mlp:784-512x2-10:relu:ntk", "/usr/bin/python3"};
+    *a = (args){1000, 10, 3, 0, 2, 1, 1e-3, "residual", "mlp:784-512x2-10:relu:ntk", "/usr/bin/python3"};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(o, "--no-torch")) { a->torch = 0; continue; }
@@ -35,6 +38,7 @@ static int parse(int argc, char **argv, args *a) {
         if (!strcmp(o, "--n")) a->n = strtoull(v, NULL, 10);
         else if (!strcmp(o, "--k")) a->k = strtoull(v, NULL, 10);
         else if (!strcmp(o, "--reps")) a->reps = strtoull(v, NULL, 10);
+        else if (!strcmp(o, "--torch-reps")) a->torch_reps = strtoull(v, NULL, 10);
         else if (!strcmp(o, "--threads")) a->threads = atoi(v);
         else if (!strcmp(o, "--tol")) a->tol = atof(v);
         else if (!strcmp(o, "--criterion")) a->criterion = v;
@@ -43,6 +47,7 @@ static int parse(int argc, char **argv, args *a) {
         else return fprintf(stderr, "bench_hessian: unknown option %s\n", o), -1;
         i++;
     }
+    if (!a->torch_reps) a->torch_reps = a->reps;
     return a->n && a->k && a->reps ? 0 : -1;
 }
 
@@ -134,7 +139,7 @@ static int run_torch(const char *dir, const args *a, run_stats *st) {
     char *slash = strrchr(script, '/');
     if (slash) strcpy(slash + 1, "hessian_torch.py");
     snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=%d '%s' '%s' '%s' --k %zu --tol %g --reps %zu --threads %d --criterion %s",
-             a->threads, a->python, script, dir, a->k, a->tol, a->reps, a->threads, a->criterion);
+             a->threads, a->python, script, dir, a->k, a->tol, a->torch_reps, a->threads, a->criterion);
     if (system(cmd) != 0) return wl_seterr(WL_EIO, "bench: the PyTorch side failed: %s", cmd);
     double *e = NULL, *s = NULL;
     int nd;
@@ -168,8 +173,8 @@ static void report(const args *a, const run_stats *c, const run_stats *t, size_t
     printf("widelab Lanczos : %8.3f s (median of %zu), %5zu Hessian-vector products, max residual %.1e\n",
            c->sec, a->reps, c->matvecs, c->maxres);
     if (!a->torch) return;
-    printf("pytorch power   : %8.3f s (median of %zu), %5zu Hessian-vector products, max residual %.1e\n",
-           t->sec, a->reps, t->matvecs, t->maxres);
+    printf("pytorch power   : %8.3f s (median of %zu), %5zu Hessian-vector products, max residual %.1e"
+           " (stopping rule: %s)\n", t->sec, a->torch_reps, t->matvecs, t->maxres, a->criterion);
     printf("speed-up %.2fx in time, %.2fx in products; max |lambda diff| / lambda_1 = %.2e\n",
            t->sec / c->sec, (double)t->matvecs / (double)c->matvecs, maxd);
 }

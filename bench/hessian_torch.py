@@ -104,11 +104,13 @@ def main():
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--tol", type=float, default=1e-3)
     ap.add_argument("--criterion", choices=["residual", "pyhessian"], default="residual")
-    ap.add_argument("--max-iter", type=int, default=1000)
+    ap.add_argument("--max-iter", type=int, default=0, help="0: 100 (pyhessian) or 3000 (residual)")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
+    if a.max_iter == 0:
+        a.max_iter = 100 if a.criterion == "pyhessian" else 3000
     torch.set_num_threads(a.threads)
     torch.set_default_dtype(torch.float64)
     X, Y, Ws = load(a.dir)
