@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "data_opts.h"
 #include "run.h"
 
 const char cmd_ntk_summary[] = "empirical tangent kernel: spectrum, condition number, angles";
 
 typedef struct ntk_cli {
-    const char *model, *init, *run, *data, *mode, *method, *mem, *out, *depths, *acts;
+    wl_data_opts data; /* the shared data options (--data, --n-train, --sphere, ...) */
+    const char *model, *init, *run, *mode, *method, *mem, *out, *depths, *acts;
     size_t n, d, tile, threads, width, lanczos;
     uint64_t seed;
     const cli_opt *opts; /* for config.json */
@@ -66,14 +68,14 @@ static int load_params(const ntk_cli *c, wl_model *m, double **w) {
     return WL_OK;
 }
 
-/* points: --data SPEC (first --n rows) or n points uniform on the sphere S^{d-1};
- * d = 0 takes the data's dimension */
+/* points: the data options' training set (its first --n rows), or --n points
+ * uniform on the sphere S^{d-1}; d = 0 takes the data's dimension */
 static int load_points(const ntk_cli *c, size_t d, wl_mat *X) {
     wl_dataset ds = {0};
     wl_rng r;
     wl_rng_seed(&r, c->seed + 1);
     int rc;
-    if (c->data) rc = wl_data_load_rng(c->data, &r, &ds);
+    if (c->data.data) rc = wl_data_prepare(&c->data, &ds, NULL);
     else {
         char args[128];
         snprintf(args, sizeof args, "n=%zu,d=%zu,seed=%llu", c->n, d,
@@ -300,7 +302,7 @@ static int run_sweep(ntk_cli c) {
     char acts[256], spec[256];
     snprintf(acts, sizeof acts, "%s", c.acts);
     wl_mat X = {0};
-    int rc = load_points(&c, c.data ? 0 : d, &X);
+    int rc = load_points(&c, c.data.data ? 0 : d, &X);
     if (rc) return rc;
     d = X.cols;
     wl_table *t = NULL;
@@ -348,12 +350,11 @@ static int run_sweep(ntk_cli c) {
 
 int cmd_ntk(int argc, char **argv) {
     static ntk_cli c;
-    const cli_opt opts[] = {
+    cli_opt opts[16 + CLI_DATA_NOPTS] = {
         {"model", CLI_STR, &c.model, "mlp:784-256x3-10:relu:ntk", "network spec (docs/models.md)"},
         {"init", CLI_STR, &c.init, NULL, "parameters from a .npy (default: drawn from --seed)"},
         {"run", CLI_STR, &c.run, NULL, "parameters from a run directory (DIR/params.npy)"},
-        {"data", CLI_STR, &c.data, NULL, "data spec (docs/data.md); default: points on the unit sphere"},
-        {"n", CLI_SIZE, &c.n, "100", "number of points (first n of --data)"},
+        {"n", CLI_SIZE, &c.n, "100", "number of points: the first n of the data (default: n points on the unit sphere)"},
         {"d", CLI_SIZE, &c.d, "0", "input dimension of the sweep's sphere points (0: = n)"},
         {"mode", CLI_STR, &c.mode, "trace", "trace (n x n) | full (nk x nk) | diag (n x k)"},
         {"method", CLI_STR, &c.method, "auto", "auto | structured | jacobian | ntkvp"},
@@ -372,12 +373,12 @@ int cmd_ntk(int argc, char **argv) {
                          "parameters on a set of points, and prints lambda_max, lambda_min, the\n"
                          "condition number and the gradient angles. With --depths, prints the\n"
                          "condition number and angles for mlp networks of each depth and activation."};
-    size_t npos;
+    size_t npos, nopts = cli_data_opts_append(opts, 16, sizeof opts / sizeof opts[0], &c.data, NULL);
     int help;
-    int rc = cli_parse(&cmd, argc, argv, opts, sizeof opts / sizeof opts[0], NULL, 0, &npos, &help);
+    int rc = cli_parse(&cmd, argc, argv, opts, nopts, NULL, 0, &npos, &help);
     if (rc || help) return rc;
     c.opts = opts;
-    c.nopts = sizeof opts / sizeof opts[0];
+    c.nopts = nopts;
     if (c.init && c.run) return cli_usage_error("ntk", "give --init or --run, not both");
     if (c.lanczos > 64) return cli_usage_error("ntk", "--lanczos takes at most 64");
     if (c.n == 0) return cli_usage_error("ntk", "--n must be at least 1");

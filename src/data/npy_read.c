@@ -238,6 +238,36 @@ int wl_npy_read_header(FILE *f, const char *path, wl_npy_info *info) {
     return rc;
 }
 
+/* Little-endian host, '<f8': the bytes are the doubles. */
+static int read_f8_direct(FILE *f, const char *path, const wl_npy_info *info, double *out,
+                          size_t count) {
+    size_t done = 0, chunk = (size_t)1 << 20;
+    while (done < count) {
+        size_t m = count - done < chunk ? count - done : chunk;
+        if (fread(out + done, 8, m, f) != m)
+            return wl_seterr(WL_EIO, "'%s': read error at byte %zu", path,
+                             info->data_offset + done * 8);
+        done += m;
+    }
+    return WL_OK;
+}
+
+/* Any dtype, element by element through a buffer. */
+static int read_converted(FILE *f, const char *path, const wl_npy_info *info, double *out,
+                          size_t count) {
+    unsigned char buf[1 << 16];
+    size_t isz = wl_npy_itemsize(info->dtype), per = sizeof buf / isz, done = 0;
+    while (done < count) {
+        size_t m = count - done < per ? count - done : per;
+        if (fread(buf, isz, m, f) != m)
+            return wl_seterr(WL_EIO, "'%s': read error at byte %zu", path,
+                             info->data_offset + done * isz);
+        for (size_t i = 0; i < m; i++) out[done + i] = decode(info->dtype, buf + i * isz);
+        done += m;
+    }
+    return WL_OK;
+}
+
 int wl_npy_read(const char *path, double **data, int *ndim, size_t shape[8]) {
     *data = NULL;
     FILE *f = fopen(path, "rb");
@@ -272,18 +302,15 @@ int wl_npy_read(const char *path, double **data, int *ndim, size_t shape[8]) {
         fclose(f);
         return WL_ENOMEM;
     }
-    unsigned char buf[1 << 16];
-    size_t per = sizeof buf / isz, done = 0;
-    while (done < count) {
-        size_t m = count - done < per ? count - done : per;
-        if (fread(buf, isz, m, f) != m) {
-            free(out);
-            fclose(f);
-            return wl_seterr(WL_EIO, "'%s': read error at byte %zu", path,
-                             info.data_offset + done * isz);
-        }
-        for (size_t i = 0; i < m; i++) out[done + i] = decode(info.dtype, buf + i * isz);
-        done += m;
+    uint16_t one = 1;
+    unsigned char lsb;
+    memcpy(&lsb, &one, 1);
+    if (info.dtype == WL_NPY_F8 && lsb == 1) rc = read_f8_direct(f, path, &info, out, count);
+    else rc = read_converted(f, path, &info, out, count);
+    if (rc) {
+        free(out);
+        fclose(f);
+        return rc;
     }
     fclose(f);
     *data = out;

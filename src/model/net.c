@@ -290,6 +290,7 @@ static wl_model *net_clone(const wl_model *m) {
     memset(net->cap_rows, 0, sizeof net->cap_rows);
     memset(net->ws, 0, sizeof net->ws);
     net->fwd_valid = 0;
+    net->last_chunked = 0;
     net->nodes = NULL;
     net->base.blocks = NULL;
     net->n_nodes = 0;

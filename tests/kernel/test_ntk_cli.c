@@ -68,6 +68,21 @@ static void test_init_npy(void **st) {
     wl_model_free(m);
 }
 
+/* points from the shared data options */
+static void test_data_options(void **st) {
+    (void)st;
+    assert_int_equal(wl_test_cli("ntk --model mlp:6-16-2:tanh:ntk --data synth:sphere:n=30,d=6 "
+                                 "--n 12 --mode full",
+                                 out, sizeof out),
+                     0);
+    assert_non_null(strstr(out, "full 24 x 24"));
+    /* the data's dimension must match the model's input */
+    assert_int_equal(wl_test_cli("ntk --model mlp:5-16-2:tanh:ntk --data synth:sphere:n=30,d=6",
+                                 out, sizeof out),
+                     2);
+    assert_non_null(strstr(out, "6 features"));
+}
+
 static void test_sweep(void **st) {
     (void)st;
     assert_int_equal(wl_test_cli("ntk --depths 0..2 --act relu,identity --width 64 --n 10", out,
@@ -134,6 +149,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_and_files), cmocka_unit_test(test_init_npy),
         cmocka_unit_test(test_sweep),             cmocka_unit_test(test_disk),
+        cmocka_unit_test(test_data_options),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
