@@ -157,12 +157,48 @@ static void test_vjp_last(void **state) {
     free(g2);
 }
 
+/* Clones used from several threads at once give the single-thread numbers
+ * (no shared mutable state between handles). */
+static void test_clones_in_threads(void **state) {
+    (void)state;
+    wl_model *m;
+    WL_OK_OR_FAIL(wl_net_from_spec("mlp:5-16x2-3:tanh:bias", &m));
+    wl_rng r;
+    wl_rng_seed(&r, 12);
+    enum { T = 4, N = 20 };
+    double *w = wl_dalloc(m->dim, "w"), x[T][N * 5], g[N * 3], ref[T][64 * 16 * 4], got[T][64 * 16 * 4];
+    assert_true(m->dim <= 64 * 16 * 4);
+    WL_OK_OR_FAIL(wl_model_init(m, &r, w));
+    wl_rng_normal_fill(&r, &x[0][0], T * N * 5, 0, 1);
+    wl_rng_normal_fill(&r, g, N * 3, 0, 1);
+    wl_mat G = wl_mat_view(g, N, 3);
+    for (int t = 0; t < T; t++) {
+        wl_mat X = wl_mat_view(x[t], N, 5);
+        WL_OK_OR_FAIL(wl_model_vjp(m, w, &X, &G, ref[t]));
+    }
+    wl_model *c[T];
+    for (int t = 0; t < T; t++) assert_non_null(c[t] = wl_model_clone(m));
+    int fails = 0;
+#pragma omp parallel for reduction(+ : fails)
+    for (int t = 0; t < T; t++) {
+        wl_mat X = wl_mat_view(x[t], N, 5);
+        for (int rep = 0; rep < 20; rep++) fails += wl_model_vjp(c[t], w, &X, &G, got[t]) != WL_OK;
+    }
+    assert_int_equal(fails, 0);
+    for (int t = 0; t < T; t++) {
+        assert_memory_equal(ref[t], got[t], m->dim * sizeof(double));
+        wl_model_free(c[t]);
+    }
+    free(w);
+    wl_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_activation),  cmocka_unit_test(test_dense_alone),
         cmocka_unit_test(test_add_concat_scale), cmocka_unit_test(test_input_in_skip),
         cmocka_unit_test(test_dense_closed_form), cmocka_unit_test(test_strides_and_empty_batch),
-        cmocka_unit_test(test_vjp_last),
+        cmocka_unit_test(test_vjp_last),    cmocka_unit_test(test_clones_in_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
