@@ -54,7 +54,10 @@ static int fused_pass(const double *K, size_t n, size_t m, const double *a, cons
         }
     }
     memcpy(kt, part, m * sizeof *kt);
-    for (size_t blk = 1; blk < nb; blk++) wl_axpy(m, 1.0, part + blk * m, kt);
+    for (size_t blk = 1; blk < nb; blk++) {
+        const double *p = part + blk * m;
+        for (size_t j = 0; j < m; j++) kt[j] += p[j];
+    }
     return bad;
 }
 
@@ -73,12 +76,12 @@ static void gibbs(const wl_mat *C, double cmin, double eps, double *K) {
     }
 }
 
-/* P_ij = u_i K_ij v_j (written when P != NULL); returns <P, C>. */
+/* P_ij = u_i K_ij v_j (written when P != NULL); returns <P, C>, summed row
+ * by row in a fixed order (the same bits for any thread count). */
 static double scaling_plan(const wl_mat *C, const double *K, const double *u, const double *v,
-                           wl_mat *P) {
+                           wl_mat *P, double *rows) {
     size_t n = C->rows, m = C->cols;
-    double total = 0.0;
-    #pragma omp parallel for schedule(static) reduction(+ : total) if (n * m > WL_OT_PAR_MIN)
+    #pragma omp parallel for schedule(static) if (n * m > WL_OT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         const double *k = K + i * m, *c = C->data + i * C->ld;
         double s = 0.0;
@@ -87,8 +90,10 @@ static double scaling_plan(const wl_mat *C, const double *K, const double *u, co
             s += p * c[j];
             if (P) P->data[i * P->ld + j] = p;
         }
-        total += s;
+        rows[i] = s;
     }
+    double total = 0.0;
+    for (size_t i = 0; i < n; i++) total += rows[i];
     return total;
 }
 
@@ -98,13 +103,13 @@ static int sinkhorn_scaling(const wl_mat *C, const double *a, const double *b, d
                             wl_ot_result *res) {
     size_t n = C->rows, m = C->cols, nb = n < WL_SK_BLOCKS ? n : WL_SK_BLOCKS;
     double *K = wl_malloc(n * m * sizeof(double), "sinkhorn kernel K");
-    double *buf = wl_dalloc(n + 2 * m + nb * m, "sinkhorn scalings");
+    double *buf = wl_dalloc(2 * n + 2 * m + nb * m, "sinkhorn scalings");
     if (!K || !buf) {
         free(K);
         free(buf);
         return WL_ENOMEM;
     }
-    double *u = buf, *v = u + n, *kt = v + m, *part = kt + m;
+    double *u = buf, *v = u + n, *kt = v + m, *part = kt + m, *rows = part + nb * m;
     gibbs(C, cmin, o->eps, K);
     for (size_t j = 0; j < m; j++) v[j] = 1.0;
     int rc = WL_OK, bad = fused_pass(K, n, m, a, v, u, kt, part);
@@ -136,7 +141,7 @@ static int sinkhorn_scaling(const wl_mat *C, const double *a, const double *b, d
                        "(eps = %g, cost range / eps = %g); use the log-domain form",
                        res->iters, o->eps, (cmax - cmin) / o->eps);
     } else {
-        res->cost = scaling_plan(C, K, u, v, P);
+        res->cost = scaling_plan(C, K, u, v, P, rows);
         /* duals of the shifted kernel: f + g = C - cmin on the support scale */
         if (f)
             for (size_t i = 0; i < n; i++) f[i] = o->eps * log(u[i]) + cmin;
