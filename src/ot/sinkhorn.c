@@ -19,18 +19,32 @@ void wl_sinkhorn_opts_default(wl_sinkhorn_opts *o) {
     o->mode = WL_SK_AUTO;
 }
 
-/* s = k . v with four accumulators.  k, v: m */
-static double dot4(const double *k, const double *v, size_t m) {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= m; j += 4) {
-        s0 += k[j] * v[j];
-        s1 += k[j + 1] * v[j + 1];
-        s2 += k[j + 2] * v[j + 2];
-        s3 += k[j + 3] * v[j + 3];
+/* Kernels compiled for AVX-512 and AVX2 as well as the baseline ISA; the
+ * loader picks the best the CPU has (GCC/clang function multiversioning). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define WL_SK_CLONES __attribute__((target_clones("arch=skylake-avx512", "avx2", "default")))
+#else
+#define WL_SK_CLONES
+#endif
+
+/* u_i = a_i / (k_i . v), then p += u_i k_i for rows i in [i0, i1) of K (n x m).
+ * Returns 1 if some (K v)_i is not > 0 or u_i is not finite. */
+WL_SK_CLONES
+static int fused_rows(const double *K, size_t m, size_t i0, size_t i1, const double *a,
+                      const double *v, double *u, double *p) {
+    int bad = 0;
+    for (size_t i = i0; i < i1; i++) {
+        const double *k = K + i * m;
+        double s = 0.0;
+        #pragma omp simd reduction(+ : s)
+        for (size_t j = 0; j < m; j++) s += k[j] * v[j];
+        double ui = a[i] / s;
+        if (!(s > 0.0) || !isfinite(ui)) bad = 1;
+        u[i] = ui;
+        #pragma omp simd
+        for (size_t j = 0; j < m; j++) p[j] += ui * k[j];
     }
-    for (; j < m; j++) s0 += k[j] * v[j];
-    return (s0 + s1) + (s2 + s3);
+    return bad;
 }
 
 /* One fused pass over K (n x m): u_i = a_i / (K v)_i, then kt = K^T u
@@ -45,13 +59,7 @@ static int fused_pass(const double *K, size_t n, size_t m, const double *a, cons
         size_t i0 = n * blk / nb, i1 = n * (blk + 1) / nb;
         double *p = part + blk * m;
         memset(p, 0, m * sizeof *p);
-        for (size_t i = i0; i < i1; i++) {
-            const double *k = K + i * m;
-            double s = dot4(k, v, m), ui = a[i] / s;
-            if (!(s > 0.0) || !isfinite(ui)) bad = 1;
-            u[i] = ui;
-            for (size_t j = 0; j < m; j++) p[j] += ui * k[j];
-        }
+        if (fused_rows(K, m, i0, i1, a, v, u, p)) bad = 1;
     }
     memcpy(kt, part, m * sizeof *kt);
     for (size_t blk = 1; blk < nb; blk++) {
