@@ -65,7 +65,8 @@ typedef enum wl_act_kind {
 int wl_act_from_name(const char *name, int *act);
 const char *wl_act_name(int act);
 /* sigma(z), sigma'(z), sigma''(z) (any pointer may be NULL); relu-like
- * activations use 0 for the second derivative and the right derivative at 0. */
+ * activations have second derivative 0 and, at 0, PyTorch's first
+ * derivative (relu'(0) = 0, leaky'(0) = slope). */
 void wl_act_eval(int act, double slope, double z, double *f, double *d1, double *d2);
 /* c_sigma = 1 / E[sigma(g)^2], g ~ N(0,1): closed form for identity, relu,
  * leaky relu and square, Gauss-Hermite quadrature (96 nodes) otherwise. */

@@ -83,7 +83,7 @@ static void make(kprob *p, uint64_t seed) {
     wl_rng_normal_fill(&r, p->X.data, N * D, 0, 1);
     for (size_t i = 0; i < N; i++)
         WL_AT(&p->Y, i, 0) = sin(2 * WL_AT(&p->X, i, 0)) + WL_AT(&p->X, i, 1) * WL_AT(&p->X, i, 2);
-    /* Laplacian kernel exp(-||x - z|| / 2) */
+    /* Laplacian kernel exp(-||x - z|| / 8) */
     for (size_t i = 0; i < N; i++)
         for (size_t j = 0; j < N; j++) {
             double s = 0;
