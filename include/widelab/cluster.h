@@ -139,26 +139,32 @@ void wl_density_support(const wl_density *p, double *lo, double *hi);
 int wl_cluster_asym_constant(const wl_div *div, const wl_density *p, double *constant,
                              double *mass);
 
-/* Lloyd's algorithm on sorted 1-D data x (n, ascending) with k centres; cells
- * are intervals with boundaries where D(x, c_j) = D(x, c_j+1), centre means and
- * cell divergences come from prefix sums, so one sweep costs O(k log n).
- * centres (k) are read as the start when init != 0, else set to data
- * quantiles; *mean_div = (1/n) sum_i D(x_i, nearest centre). */
+/* Lloyd's algorithm on sorted 1-D data x (n >= 2, ascending) with k centres;
+ * cells are intervals with boundaries where D(t, c_j) = D(t, c_j+1). The
+ * sample is read as a continuous law (mass 1/(n-1) spread evenly on each gap
+ * between order statistics) so boundaries move smoothly; cell means come from
+ * prefix moments, one sweep costs O(k log n). centres (k, ascending) are the
+ * start when init != 0, else equal-mass quantile means. Stops when no centre
+ * moves more than tol * (x_max - x_min). *mean_div = (1/n) sum_i D(x_i,
+ * nearest centre) on the sample itself. */
 int wl_cluster_lloyd_1d(const wl_div *div, const double *x, size_t n, size_t k, int init,
                         double *centres, size_t max_iter, double tol, double *mean_div,
                         size_t *iterations, int *converged);
 
 typedef struct wl_asym_row {
     size_t k;
-    double measured;   /* k^2 E_k on the sample */
+    double measured;   /* k^2 E_k on an independent held-out sample */
+    double train;      /* k^2 E_k on the sample the centres were fitted to */
     double predicted;  /* (1/24) (int (p phi'')^{1/3})^3 */
     size_t iterations;
     int converged;
 } wl_asym_row;
 
-/* Runs the 1-D sweep: n draws from p, Lloyd for each k in ks (nk values);
+/* Runs the 1-D sweep: n draws from p to fit and n more to measure E_k; Lloyd
+ * for each k in ks (nk values, 2 <= k <= n/2), each k started from the
+ * previous (smaller) k's centres, the first from equal-mass quantiles;
  * rows[nk] filled; centres_last (ks[nk-1] entries, may be NULL) gets the
- * centres of the largest k. */
+ * centres of the last k. */
 int wl_cluster_asym_sweep(const wl_div *div, const wl_density *p, size_t n, const size_t *ks,
                           size_t nk, wl_rng *rng, wl_asym_row *rows, double *centres_last);
 

@@ -54,6 +54,10 @@ int wl_cl_soft_run(const wl_div *div, const wl_mat *X, const double *phix,
                    const wl_cluster_opts *o, wl_mat *C, double *pi, int *labels,
                    double *loglik, double *trace, size_t *ntrace, size_t *iters, int *conv);
 
+/* (1/n) sum_i D(x_i, nearest centre), x (n) and c (k) ascending. */
+double wl_cl_mean_div_1d(const wl_div *div, const double *x, size_t n, const double *c,
+                         size_t k);
+
 /* Minimal SVG helpers for the asymptotics plot. */
 typedef struct wl_svg_axes {
     double x0, y0, w, h;             /* pixel box */
