@@ -59,9 +59,9 @@ int wl_cluster_asym_constant(const wl_div *div, const wl_density *p, double *con
         double T = 8.0 / p->a, prev = -1.0;
         m = tanh_sinh(&f, lo, lo + T);
         while (fabs(m - prev) > 1e-13 * m) {
-            if (T > 1e4 / p->a)
+            if (2.0 * T > 600.0 / p->a) /* beyond, p < e^-600 underflows */
                 return wl_seterr(WL_ENUMERIC, "int (p phi'')^{1/3} dx diverges for '%s' on this "
-                                              "density (tail does not decay)", div->name);
+                                              "density (or its tail decays too slowly)", div->name);
             prev = m;
             m += tanh_sinh(&f, lo + T, lo + 2.0 * T);
             T *= 2.0;
