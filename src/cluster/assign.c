@@ -2,7 +2,9 @@
  *
  * D(x, c) = phi(x) - phi(c) - <grad phi(c), x> + <grad phi(c), c>
  *         = phi(x) - (<g_c, x> + b_c),   b_c = phi(c) - <g_c, c>,
- * so argmin_c D(x, c) = argmax_c of the row of S = X G^T + 1 b^T (one gemm). */
+ * so argmin_c D(x, c) = argmax_c of the row of S = X G^T + 1 b^T (one gemm).
+ * The same pass over X adds each row into its new cluster's sum, so a Lloyd
+ * step streams X from memory once. */
 #include "cluster/internal.h"
 
 #include <math.h>
@@ -42,47 +44,62 @@ int wl_cl_centre_consts(const wl_div *div, const wl_mat *C, wl_mat *G, double *b
     return WL_OK;
 }
 
-size_t wl_cl_block_rows(size_t n, size_t k) {
-    size_t cap = ((size_t)1 << 21) / (k ? k : 1); /* at most ~2M scores (16 MiB) */
-    if (cap < 64) cap = 64;
-    return n < cap ? (n ? n : 1) : cap;
+void wl_cl_plan_make(size_t n, size_t k, size_t d, wl_cl_plan *p) {
+    size_t kd = k * d > 0 ? k * d : 1, max_chunks = ((size_t)1 << 24) / kd; /* sums <= 16M doubles */
+    if (max_chunks == 0) max_chunks = 1;
+    p->chunk = 256;
+    if ((n + p->chunk - 1) / p->chunk > max_chunks) p->chunk = (n + max_chunks - 1) / max_chunks;
+    p->nchunks = n ? (n + p->chunk - 1) / p->chunk : 1;
+    size_t per = ((size_t)1 << 21) / (k ? k * p->chunk : 1); /* scores <= 2M doubles */
+    p->block = per < 1 ? 1 : per > 8 ? 8 : per;
 }
 
-/* Row argmax of S (nb x k) plus b: labels, D = phix - max, changes counted. */
-static void argmax_rows(const wl_mat *S, const double *b, const double *phix, int *labels,
-                        double *dmin, size_t *changed) {
-    size_t nb = S->rows, k = S->cols, ch = 0;
-#pragma omp parallel for schedule(static) reduction(+ : ch)
-    for (long i = 0; i < (long)nb; i++) {
-        const double *s = &WL_AT(S, i, 0);
+/* Rows [r0, r1) of a block whose scores S^T (k x nb) start at row b0:
+ * labels = argmax_h S_hi + b_h, dmin = phix - max (clamped at 0), and the
+ * chunk's per-cluster sums of x into acc (k x d) when acc != NULL. */
+static size_t chunk_pass(const wl_mat *X, const double *phix, const double *S, size_t nb,
+                         size_t b0, size_t r0, size_t r1, const double *b, size_t k,
+                         int *labels, double *dmin, double *acc) {
+    size_t d = X->cols, ch = 0;
+    if (acc) memset(acc, 0, k * d * sizeof *acc);
+    for (size_t i = r0; i < r1; i++) {
+        const double *s = S + (i - b0);
         size_t best = 0;
         double bv = s[0] + b[0];
         for (size_t h = 1; h < k; h++) {
-            double v = s[h] + b[h];
-            if (v > bv) {
-                bv = v;
-                best = h;
-            }
+            double v = s[h * nb] + b[h];
+            if (v > bv) bv = v, best = h;
         }
         double dv = phix[i] - bv;
         dmin[i] = dv > 0.0 ? dv : 0.0; /* rounding can make a zero slightly negative */
-        if (labels[i] != (int)best) ch++;
+        ch += labels[i] != (int)best;
         labels[i] = (int)best;
+        if (acc) {
+            const double *restrict x = &WL_AT(X, i, 0);
+            double *restrict a = acc + best * d;
+            for (size_t j = 0; j < d; j++) a[j] += x[j];
+        }
     }
-    *changed += ch;
+    return ch;
 }
 
 int wl_cl_assign_hard(const wl_mat *X, const double *phix, const wl_mat *G, const double *b,
-                      wl_mat *Z, int *labels, double *dmin, double *obj, size_t *changed) {
-    size_t n = X->rows, k = G->rows, ch = 0;
-    for (size_t r0 = 0; r0 < n; r0 += Z->rows) {
-        size_t nb = n - r0 < Z->rows ? n - r0 : Z->rows;
-        wl_mat Xb = wl_mat_rows(X, r0, nb);
-        wl_mat S = wl_mat_view(Z->data, nb, k);
-        /* S = X_b G^T: nb x k */
-        int rc = wl_gemm(0, 1, 1.0, &Xb, G, 0.0, &S);
+                      const wl_cl_plan *p, double *Z, int *labels, double *dmin, double *obj,
+                      size_t *changed, double *sums) {
+    size_t n = X->rows, k = G->rows, kd = k * X->cols, ch = 0, rows = p->chunk * p->block;
+    for (size_t b0 = 0; b0 < n; b0 += rows) {
+        size_t nb = n - b0 < rows ? n - b0 : rows, c0 = b0 / p->chunk;
+        size_t nc = (nb + p->chunk - 1) / p->chunk;
+        wl_mat Xb = wl_mat_rows(X, b0, nb), S = wl_mat_view(Z, k, nb);
+        /* S^T = G X_b^T: k x nb (X_b streams through once, in its own layout) */
+        int rc = wl_gemm(0, 1, 1.0, G, &Xb, 0.0, &S);
         if (rc) return rc;
-        argmax_rows(&S, b, phix + r0, labels + r0, dmin + r0, &ch);
+#pragma omp parallel for schedule(static, 1) reduction(+ : ch)
+        for (long c = 0; c < (long)nc; c++) {
+            size_t r0 = b0 + (size_t)c * p->chunk, r1 = r0 + p->chunk < b0 + nb ? r0 + p->chunk : b0 + nb;
+            ch += chunk_pass(X, phix, Z, nb, b0, r0, r1, b, k, labels, dmin,
+                             sums ? sums + (c0 + (size_t)c) * kd : NULL);
+        }
     }
     double s = 0.0;
     for (size_t i = 0; i < n; i++) s += dmin[i];
@@ -91,31 +108,47 @@ int wl_cl_assign_hard(const wl_mat *X, const double *phix, const wl_mat *G, cons
     return isfinite(*obj) ? WL_OK : wl_seterr(WL_ENUMERIC, "assignment: objective is %g", *obj);
 }
 
-/* C_h = (1/|h|) sum_{label(i) = h} x_i; columns are split in fixed blocks
- * between threads and each sum runs over i in order, so the bits do not
- * depend on the thread count. */
+/* C_h = (sum over chunks, in order, of the chunk sums) / counts_h; clusters
+ * with no row keep their centre. Bits independent of the thread count. */
+void wl_cl_means_from_sums(const double *sums, size_t nchunks, const size_t *counts,
+                           wl_mat *C) {
+    size_t k = C->rows, d = C->cols, kd = k * d;
+#pragma omp parallel for schedule(static)
+    for (long e = 0; e < (long)kd; e++) {
+        size_t h = (size_t)e / d;
+        if (!counts[h]) continue;
+        double s = 0.0;
+        for (size_t c = 0; c < nchunks; c++) s += sums[c * kd + (size_t)e];
+        C->data[h * C->ld + (size_t)e % d] = s / (double)counts[h];
+    }
+}
+
+/* sum_{i in rows [r0, r1), label(i) = h} x_i into acc (k x d, zeroed first) */
+static void chunk_sums(const wl_mat *X, const int *labels, size_t r0, size_t r1, double *acc,
+                       size_t k) {
+    size_t d = X->cols;
+    memset(acc, 0, k * d * sizeof *acc);
+    for (size_t i = r0; i < r1; i++) {
+        const double *restrict x = &WL_AT(X, i, 0);
+        double *restrict a = acc + (size_t)labels[i] * d;
+        for (size_t j = 0; j < d; j++) a[j] += x[j];
+    }
+}
+
 int wl_cl_update_means(const wl_mat *X, const int *labels, wl_mat *C, size_t *counts) {
     size_t n = X->rows, d = X->cols, k = C->rows;
-    const size_t cb = 32;
-    size_t nblk = (d + cb - 1) / cb;
-    double *acc = wl_dalloc(k * d, "cluster sums");
+    wl_cl_plan p;
+    wl_cl_plan_make(n, k, d, &p);
+    double *acc = wl_dalloc(p.nchunks * k * d, "cluster sums");
     if (!acc) return WL_ENOMEM;
     memset(counts, 0, k * sizeof *counts);
     for (size_t i = 0; i < n; i++) counts[labels[i]]++;
 #pragma omp parallel for schedule(dynamic, 1)
-    for (long blk = 0; blk < (long)nblk; blk++) {
-        size_t j0 = (size_t)blk * cb, j1 = j0 + cb < d ? j0 + cb : d;
-        for (size_t i = 0; i < n; i++) {
-            const double *x = &WL_AT(X, i, 0);
-            double *a = acc + (size_t)labels[i] * d;
-            for (size_t j = j0; j < j1; j++) a[j] += x[j];
-        }
+    for (long c = 0; c < (long)p.nchunks; c++) {
+        size_t r0 = (size_t)c * p.chunk, r1 = r0 + p.chunk < n ? r0 + p.chunk : n;
+        chunk_sums(X, labels, r0 < n ? r0 : n, r1, acc + (size_t)c * k * d, k);
     }
-    for (size_t h = 0; h < k; h++) {
-        if (!counts[h]) continue;
-        double inv = 1.0 / (double)counts[h];
-        for (size_t j = 0; j < d; j++) WL_AT(C, h, j) = acc[h * d + j] * inv;
-    }
+    wl_cl_means_from_sums(acc, p.nchunks, counts, C);
     free(acc);
     return WL_OK;
 }
@@ -127,16 +160,19 @@ int wl_cluster_assign(const wl_div *div, const wl_mat *X, const wl_mat *C, int *
     if (C->cols != X->cols || C->rows == 0)
         return wl_seterr(WL_EINVAL, "wl_cluster_assign: X is %zu x %zu, centres %zu x %zu",
                          X->rows, X->cols, C->rows, C->cols);
-    size_t n = X->rows, d = X->cols, k = C->rows, nb = wl_cl_block_rows(n, k);
+    size_t n = X->rows, d = X->cols, k = C->rows;
+    wl_cl_plan p;
+    wl_cl_plan_make(n, k, d, &p);
     int rc = WL_ENOMEM;
     double *phix = wl_dalloc(n, "phi(x)"), *b = wl_dalloc(k, "centre constants");
     double *dm = dmin ? dmin : wl_dalloc(n, "divergences");
-    wl_mat G = {0}, Z = {0};
-    if (!phix || !b || !dm || wl_mat_alloc(&G, k, d) || wl_mat_alloc(&Z, nb, k)) goto done;
+    double *Z = wl_dalloc(k * p.chunk * p.block, "scores");
+    wl_mat G = {0};
+    if (!phix || !b || !dm || !Z || wl_mat_alloc(&G, k, d)) goto done;
     double obj;
     for (size_t i = 0; i < n; i++) labels[i] = -1;
     if ((rc = wl_cl_phi_rows(div, X, phix)) || (rc = wl_cl_centre_consts(div, C, &G, b)) ||
-        (rc = wl_cl_assign_hard(X, phix, &G, b, &Z, labels, dm, &obj, NULL)))
+        (rc = wl_cl_assign_hard(X, phix, &G, b, &p, Z, labels, dm, &obj, NULL, NULL)))
         goto done;
     if (objective) *objective = obj;
 done:
@@ -144,6 +180,6 @@ done:
     free(b);
     if (dm != dmin) free(dm);
     wl_mat_free(&G);
-    wl_mat_free(&Z);
+    free(Z);
     return rc;
 }

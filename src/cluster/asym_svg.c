@@ -55,7 +55,9 @@ static void panel_constant(FILE *f, const wl_asym_row *rows, size_t nk) {
         kmin = fmin(kmin, (double)rows[t].k);
         kmax = fmax(kmax, (double)rows[t].k);
     }
-    double pad = 0.08 * (hi - lo) + 1e-3 * fabs(hi);
+    lo = fmin(lo, 0.9 * rows[0].predicted); /* keep +-10% in view: noise stays small */
+    hi = fmax(hi, 1.1 * rows[0].predicted);
+    double pad = 0.08 * (hi - lo);
     a.ymin = lo - pad, a.ymax = hi + pad;
     a.xmin = kmin / 1.3, a.xmax = kmax * 1.3;
     wl_svg_frame(f, &a, "k^2 E_k: measured vs predicted", "k (log scale)", "k^2 E_k");

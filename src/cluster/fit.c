@@ -25,8 +25,9 @@ void wl_cluster_result_free(wl_cluster_result *res) {
 
 /* Work buffers of one start. */
 typedef struct lloyd_ws {
-    wl_mat C, G, Z;
-    double *b, *dmin, *trace, *pi;
+    wl_mat C, G;
+    wl_cl_plan plan;
+    double *Z, *sums, *b, *dmin, *trace, *pi;
     int *labels;
     size_t *counts;
 } lloyd_ws;
@@ -34,7 +35,8 @@ typedef struct lloyd_ws {
 static void ws_free(lloyd_ws *w) {
     wl_mat_free(&w->C);
     wl_mat_free(&w->G);
-    wl_mat_free(&w->Z);
+    free(w->Z);
+    free(w->sums);
     free(w->b);
     free(w->dmin);
     free(w->trace);
@@ -43,11 +45,13 @@ static void ws_free(lloyd_ws *w) {
     free(w->counts);
 }
 
-static int ws_alloc(lloyd_ws *w, size_t n, size_t d, size_t k, size_t max_iter) {
+static int ws_alloc(lloyd_ws *w, size_t n, size_t d, size_t k, size_t max_iter, int soft) {
     memset(w, 0, sizeof *w);
-    if (wl_mat_alloc(&w->C, k, d) || wl_mat_alloc(&w->G, k, d) ||
-        wl_mat_alloc(&w->Z, wl_cl_block_rows(n, k), k))
-        return WL_ENOMEM;
+    if (wl_mat_alloc(&w->C, k, d) || wl_mat_alloc(&w->G, k, d)) return WL_ENOMEM;
+    wl_cl_plan_make(n, k, d, &w->plan);
+    w->Z = wl_dalloc(k * w->plan.chunk * w->plan.block, "scores");
+    w->sums = soft ? NULL : wl_dalloc(w->plan.nchunks * k * d, "cluster sums");
+    if (!w->Z || (!soft && !w->sums)) return WL_ENOMEM;
     w->b = wl_dalloc(k, "centre constants");
     w->pi = wl_dalloc(k, "weights");
     w->dmin = wl_dalloc(n, "divergences");
@@ -86,8 +90,8 @@ static int lloyd_run(const wl_div *div, const wl_mat *X, const double *phix,
     for (;;) {
         size_t changed;
         int rc = wl_cl_centre_consts(div, &w->C, &w->G, w->b);
-        if (!rc) rc = wl_cl_assign_hard(X, phix, &w->G, w->b, &w->Z, w->labels, w->dmin, obj,
-                                        &changed);
+        if (!rc) rc = wl_cl_assign_hard(X, phix, &w->G, w->b, &w->plan, w->Z, w->labels,
+                                        w->dmin, obj, &changed, w->sums);
         if (rc) return rc;
         w->trace[(*ntrace)++] = *obj;
         if (*iters > 0 && (changed == 0 || prev - *obj <= o->tol * fabs(prev))) {
@@ -95,7 +99,10 @@ static int lloyd_run(const wl_div *div, const wl_mat *X, const double *phix,
             break;
         }
         if (*iters >= o->max_iter) break;
-        if ((rc = wl_cl_update_means(X, w->labels, &w->C, w->counts))) return rc;
+        /* centres = means under the new labels, from the sums of the same pass */
+        memset(w->counts, 0, w->C.rows * sizeof *w->counts);
+        for (size_t i = 0; i < n; i++) w->counts[w->labels[i]]++;
+        wl_cl_means_from_sums(w->sums, w->plan.nchunks, w->counts, &w->C);
         *reseeded += wl_cl_reseed_empty(X, &w->C, w->counts, w->dmin);
         prev = *obj;
         (*iters)++;
@@ -147,7 +154,7 @@ int wl_cluster_fit(const wl_div *div, const wl_mat *X, const wl_cluster_opts *o,
     size_t n = X->rows, d = X->cols, k = o->k;
     lloyd_ws w;
     double *phix = wl_dalloc(n, "phi(x)");
-    rc = ws_alloc(&w, n, d, k, o->max_iter);
+    rc = ws_alloc(&w, n, d, k, o->max_iter, o->soft);
     res->labels = wl_calloc(n, sizeof(int), "labels");
     res->centres = wl_dalloc(k * d, "centres");
     res->weights = wl_dalloc(k, "weights");

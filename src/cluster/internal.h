@@ -26,18 +26,32 @@ int wl_cl_phi_rows(const wl_div *div, const wl_mat *X, double *phix);
  * D(x, c_h) = phi(x) - (<g_h, x> + b_h). Fails if a centre leaves the domain. */
 int wl_cl_centre_consts(const wl_div *div, const wl_mat *C, wl_mat *G, double *b);
 
-/* Rows per block of the score matrix S = X G^T (bounded memory). */
-size_t wl_cl_block_rows(size_t n, size_t k);
+/* Row layout of an assignment pass, a function of (n, k, d) only so results
+ * do not depend on the thread count: rows are cut in chunks of `chunk` rows
+ * (nchunks of them; per-chunk cluster sums take nchunks x k x d doubles), and
+ * the gemm runs on blocks of `block` chunks. */
+typedef struct wl_cl_plan {
+    size_t chunk, nchunks, block;
+} wl_cl_plan;
+void wl_cl_plan_make(size_t n, size_t k, size_t d, wl_cl_plan *p);
 
 /* Hard assignment with precomputed phix, G, b (see above); Z: workspace of
- * wl_cl_block_rows(n, k) x k. labels/dmin: n. Returns the mean divergence in
+ * k x (chunk * block) doubles. labels/dmin: n. Returns the mean divergence in
  * *obj and, if changed != NULL, the number of labels that changed (labels must
- * then hold the previous assignment or -1). */
+ * hold the previous assignment or -1). If sums != NULL (nchunks x k x d) it
+ * receives each chunk's per-cluster sums of the rows under the new labels. */
 int wl_cl_assign_hard(const wl_mat *X, const double *phix, const wl_mat *G, const double *b,
-                      wl_mat *Z, int *labels, double *dmin, double *obj, size_t *changed);
+                      const wl_cl_plan *p, double *Z, int *labels, double *dmin, double *obj,
+                      size_t *changed, double *sums);
 
-/* Centre update: C_h = mean of the rows labelled h (deterministic order);
- * counts[h] = cluster sizes. Empty clusters keep their row untouched. */
+/* C_h = (chunk sums of h added in chunk order) / counts[h]; empty clusters keep
+ * their row. */
+void wl_cl_means_from_sums(const double *sums, size_t nchunks, const size_t *counts,
+                           wl_mat *C);
+
+/* Centre update on its own: C_h = mean of the rows labelled h (same chunked
+ * order as the fused pass); counts[h] = cluster sizes. Empty clusters keep
+ * their row untouched. */
 int wl_cl_update_means(const wl_mat *X, const int *labels, wl_mat *C, size_t *counts);
 
 /* Each empty cluster h (counts[h] = 0) is moved onto the row with the largest
