@@ -50,8 +50,11 @@ void wl_cl_plan_make(size_t n, size_t k, size_t d, wl_cl_plan *p) {
     p->chunk = 256;
     if ((n + p->chunk - 1) / p->chunk > max_chunks) p->chunk = (n + max_chunks - 1) / max_chunks;
     p->nchunks = n ? (n + p->chunk - 1) / p->chunk : 1;
-    size_t per = ((size_t)1 << 21) / (k ? k * p->chunk : 1); /* scores <= 2M doubles */
-    p->block = per < 1 ? 1 : per > 8 ? 8 : per;
+    /* as many rows per gemm as 2M scores allow: each block costs one BLAS call
+     * and one parallel region, and their synchronisation dominates on loaded
+     * machines */
+    size_t per = ((size_t)1 << 21) / (k ? k * p->chunk : 1);
+    p->block = per < 1 ? 1 : per;
 }
 
 /* Rows [r0, r1) of a block whose scores S^T (k x nb) start at row b0:
@@ -113,7 +116,8 @@ int wl_cl_assign_hard(const wl_mat *X, const double *phix, const wl_mat *G, cons
 void wl_cl_means_from_sums(const double *sums, size_t nchunks, const size_t *counts,
                            wl_mat *C) {
     size_t k = C->rows, d = C->cols, kd = k * d;
-#pragma omp parallel for schedule(static)
+    /* small reductions run on one thread: a barrier costs more than the sums */
+#pragma omp parallel for schedule(static) if (nchunks * kd > ((size_t)1 << 22))
     for (long e = 0; e < (long)kd; e++) {
         size_t h = (size_t)e / d;
         if (!counts[h]) continue;
