@@ -63,6 +63,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 #endif
     ;
 
+/* Loads option values from the "options" object of a config.json written
+ * by cli_run_begin (strings are duplicated and live for the process). Options
+ * absent from the file keep their current values. */
+int cli_opts_load_json(const char *path, const cli_opt *opts, size_t nopts);
+
 /* 1 when stderr is a terminal (progress bars only then). */
 int cli_stderr_tty(void);
 

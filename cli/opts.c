@@ -169,3 +169,95 @@ int cli_fail(const char *cmd, int rc) {
 }
 
 int cli_stderr_tty(void) { return isatty(2); }
+
+/* ---- reading config.json back (for --resume) ----------------------------- */
+
+/* Parses a JSON string literal at *p (after the opening quote) into a new
+ * buffer; advances *p past the closing quote. */
+static char *json_string(const char **p) {
+    const char *s = *p;
+    size_t cap = strlen(s) + 1, n = 0;
+    char *out = malloc(cap);
+    if (!out) return NULL;
+    while (*s && *s != '"') {
+        if (*s == '\\' && s[1]) {
+            s++;
+            char c = *s;
+            if (c == 'n') c = '\n';
+            else if (c == 't') c = '\t';
+            else if (c == 'u' && strlen(s) >= 5) {
+                c = (char)strtol((char[5]){s[1], s[2], s[3], s[4], 0}, NULL, 16);
+                s += 4;
+            }
+            out[n++] = c;
+            s++;
+        } else out[n++] = *s++;
+    }
+    out[n] = 0;
+    *p = *s ? s + 1 : s;
+    return out;
+}
+
+int cli_opts_load_json(const char *path, const cli_opt *opts, size_t nopts) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return wl_seterr(WL_EIO, "cannot open '%s'", path);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)len + 1);
+    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+        fclose(f);
+        free(buf);
+        return wl_seterr(WL_EIO, "cannot read '%s'", path);
+    }
+    fclose(f);
+    buf[len] = 0;
+    const char *p = strstr(buf, "\"options\"");
+    if (!p || !(p = strchr(p, '{'))) {
+        free(buf);
+        return wl_seterr(WL_EFORMAT, "%s: no \"options\" object", path);
+    }
+    p++;
+    const cli_cmd cmd = {"config", NULL, NULL};
+    int rc = WL_OK;
+    while (*p && *p != '}' && !rc) {
+        while (*p && *p != '"' && *p != '}') p++;
+        if (*p != '"') break;
+        p++;
+        char *key = json_string(&p);
+        while (*p == ' ' || *p == ':') p++;
+        char *val = NULL;
+        int is_null = 0;
+        if (*p == '"') {
+            p++;
+            val = json_string(&p);
+        } else {
+            const char *e = p;
+            while (*e && *e != ',' && *e != '}' && *e != '\n') e++;
+            val = malloc((size_t)(e - p) + 1);
+            if (val) {
+                memcpy(val, p, (size_t)(e - p));
+                val[e - p] = 0;
+            }
+            p = e;
+            is_null = val && strcmp(val, "null") == 0;
+        }
+        if (!key || !val) rc = wl_seterr(WL_ENOMEM, "out of memory reading '%s'", path);
+        for (size_t i = 0; i < nopts && !rc; i++) {
+            if (strcmp(opts[i].name, key) != 0) continue;
+            if (opts[i].type == CLI_FLAG) *(int *)opts[i].ptr = strcmp(val, "true") == 0;
+            else if (is_null) {
+                if (opts[i].type == CLI_STR) *(const char **)opts[i].ptr = NULL;
+            } else if (set_value(&cmd, &opts[i], val)) {
+                rc = wl_seterr(WL_EFORMAT, "%s: bad value '%s' for option '%s'", path, val, key);
+            } else if (opts[i].type == CLI_STR) {
+                val = NULL; /* kept by the option */
+            }
+        }
+        free(key);
+        free(val);
+        while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\r') p++;
+    }
+    free(buf);
+    return rc;
+}

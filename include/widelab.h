@@ -35,5 +35,6 @@
 #include "widelab/cluster.h"
 #include "widelab/ot.h"
 #include "widelab/report.h"
+#include "widelab/train.h"
 
 #endif

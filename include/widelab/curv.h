@@ -164,13 +164,16 @@ int wl_slq_svg(const wl_slq_result *r, const char *title, const char *path);
 typedef enum wl_hess_kind {
     WL_HESS_LOSS = 0, /* Hess L = J^T l''(F) J + sum_i l'(F_i) H_{f_i} */
     WL_HESS_GN = 1,   /* the Gauss-Newton part J^T l''(F) J */
-    WL_HESS_MODEL = 2 /* sum_ic G_ic H_{f_c}(x_i) for a given G */
+    WL_HESS_MODEL = 2 /* sum_ic G_ic H_{f_c}(x_i): for a given G (wl_hessian_model_new),
+                         or the loss Hessian's model part G = l'(F) (wl_hessian_loss_new) */
 } wl_hess_kind;
 
 typedef struct wl_hessian wl_hessian;
 
-/* Loss Hessian (kind LOSS or GN) of obj at w on the samples idx[0..nb)
- * (idx NULL: all). w (dim) is copied; obj is referenced. */
+/* Loss Hessian of obj at w on the samples idx[0..nb) (idx NULL: all), with
+ * the objective's mean over the samples: kind LOSS (all of it), GN (the
+ * Gauss-Newton part) or MODEL (the model part sum_i l'(F_i) H_{f_i}, l' with
+ * the 1/nb; LOSS = GN + MODEL). w (dim) is copied; obj is referenced. */
 int wl_hessian_loss_new(wl_objective *obj, const double *w, const size_t *idx, size_t nb,
                         wl_hess_kind kind, wl_hessian **out);
 /* Model Hessian sum_ic G_ic d^2 f_c(x_i)/dw^2 at w (X: n x n_in, G: n x n_out).

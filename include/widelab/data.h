@@ -26,9 +26,10 @@ extern "C" {
 /* What Y holds. */
 enum {
     WL_TARGETS_NONE = 0, /* k = 0, Y = NULL */
-    WL_TARGETS_RAW,      /* regression targets (or labels as one column) */
+    WL_TARGETS_RAW,      /* regression targets, independent of any labels */
     WL_TARGETS_ONEHOT,   /* Y_ic = [labels_i == c], k = n_classes */
-    WL_TARGETS_PM1       /* two classes: Y_i = +1 for label 1, -1 for label 0, k = 1 */
+    WL_TARGETS_PM1,      /* two classes: Y_i = +1 for label 1, -1 for label 0, k = 1 */
+    WL_TARGETS_LABEL     /* Y_i = labels_i as a number, k = 1 */
 };
 
 /* A data set held in memory. All arrays are owned (free with wl_dataset_free).
@@ -154,7 +155,8 @@ enum { WL_SYNTH_RELU = 0, WL_SYNTH_TANH = 1 };
 int wl_synth_linreg(wl_rng *rng, size_t n, size_t d, const double *eigs, double decades,
                     int rotate, double noise, wl_dataset *out, double *w_star);
 /* Teacher network: x ~ N(0, I_d), y = (1/sqrt(m)) A act(W x / sqrt(d) + b)
- * + noise, W (m x d), b (m), A (k x m) ~ N(0, 1); act WL_SYNTH_RELU/TANH. */
+ * + noise, W (m x d), b (m), A (k x m) ~ N(0, 1), drawn in that order from
+ * rng, then X; act WL_SYNTH_RELU/TANH. */
 int wl_synth_teacher(wl_rng *rng, size_t n, size_t d, size_t width, size_t k, int act,
                      double noise, wl_dataset *out);
 /* Two Gaussians on the line: label 0 ~ N(-mu, sd^2), label 1 ~ N(+mu, sd^2),
@@ -179,14 +181,17 @@ int wl_data_synth(const char *name, const char *args, const wl_rng *rng, wl_data
 
 /* out = rows idx[0..m) of src (deep copy, every array). */
 int wl_data_select(const wl_dataset *src, const size_t *idx, size_t m, wl_dataset *out);
-/* Random subset of m rows (stratified: class proportions kept by largest
- * remainders, each class sampled without replacement). Order is random. */
+/* Random subset of m rows, kept in their original order (stratified: class
+ * proportions kept by largest remainders, ties to the smaller class index;
+ * each class sampled without replacement). */
 int wl_data_subset(const wl_dataset *src, size_t m, int stratify, wl_rng *rng,
                    wl_dataset *out);
-/* Random split: n_test rows to test, the rest to train (stratified optional). */
+/* Random split: n_test rows to test, the rest to train (stratified
+ * optional); both keep the original order. */
 int wl_data_split(const wl_dataset *src, size_t n_test, int stratify, wl_rng *rng,
                   wl_dataset *train, wl_dataset *test);
-/* Keeps the samples of classes[0..c) and relabels classes[j] -> j. In place. */
+/* Keeps the samples of classes[0..c) (distinct) and relabels classes[j] -> j,
+ * n_classes = c; Y made from labels is rebuilt. In place; not after noise. */
 int wl_data_keep_classes(wl_dataset *ds, const int *classes, size_t c);
 /* Per-feature mean and standard deviation (1/n) of ref. */
 int wl_data_feature_stats(const wl_dataset *ref, double *mean, double *sd);
@@ -194,17 +199,20 @@ int wl_data_feature_stats(const wl_dataset *ref, double *mean, double *sd);
  * features with sd_j = 0 are only centred. */
 int wl_data_standardize(wl_dataset *ds, const wl_dataset *ref);
 /* Affine map of the range of ref (NULL: ds) onto [lo, hi]: per feature when
- * per_feature, else one range for all entries. Constant ranges map to lo. */
+ * per_feature, else one range for all entries. Constant ranges map to lo.
+ * Entries of ds outside ref's range land outside [lo, hi]. */
 int wl_data_scale(wl_dataset *ds, const wl_dataset *ref, double lo, double hi,
                   int per_feature);
 /* x_i = x_i / ||x_i||; WL_ENUMERIC for a zero row. */
 int wl_data_sphere(wl_dataset *ds);
-/* Rebuilds Y from the labels: WL_TARGETS_ONEHOT, WL_TARGETS_PM1 (two classes)
- * or WL_TARGETS_RAW (labels as one column). */
+/* Rebuilds Y from the labels: WL_TARGETS_ONEHOT, WL_TARGETS_PM1 (two
+ * classes), WL_TARGETS_LABEL (labels as one column) or WL_TARGETS_NONE (drop
+ * Y). WL_TARGETS_RAW keeps regression targets (error if there are none). */
 int wl_data_targets(wl_dataset *ds, int kind);
 /* Flips exactly round(p n) labels, chosen uniformly without replacement, each
  * to a different class chosen uniformly; keeps true_labels and corrupted, and
- * rebuilds Y when it was made from the labels. */
+ * rebuilds Y when it was made from the labels (onehot, pm1, label). Applying
+ * it twice is an error. */
 int wl_data_label_noise(wl_dataset *ds, double p, wl_rng *rng);
 
 /* ---- one code path for every command ----------------------------------------- */
@@ -222,10 +230,22 @@ typedef struct wl_data_opts {
     uint64_t seed;          /* subsets, splits, noise, synthetic sets */
 } wl_data_opts;
 void wl_data_opts_default(wl_data_opts *o);
-/* Loads and transforms, in this order: load train (and test: test_data, or
- * the test part of a named set, or n_test rows split off train), keep
- * classes, subsets (n_train, n_test), normalize (statistics of train),
- * sphere, label noise (train only), targets. test may be NULL. */
+/* Loads and transforms, in this order:
+ *   1. load train (o->data) and, when test != NULL, the test set: o->test_data,
+ *      else the test part of a named set (fashion-mnist, mnist, cifar10);
+ *   2. keep classes (both sets);
+ *   3. when test != NULL has no source yet and n_test > 0: split n_test rows
+ *      off train (stratified if asked);
+ *   4. subsets of n_train and n_test rows (stratified if asked);
+ *   5. normalize with the statistics of train (standardize: per feature mean
+ *      0 / sd 1; unit: per feature min-max to [0, 1]; sym: to [-1, 1]);
+ *   6. sphere (rows to unit norm);
+ *   7. label noise (train only);
+ *   8. targets: auto keeps one-hot/pm1 targets a set came with, one-hot for
+ *      other labelled sets, raw for regression; onehot | pm1 | raw.
+ * Random streams are wl_rng_split(seed) 0 (synthetic train), 1 (synthetic
+ * test), 2 (split), 3 (train subset), 4 (test subset), 5 (label noise).
+ * test may be NULL; test->n == 0 when there is no test set. */
 int wl_data_prepare(const wl_data_opts *o, wl_dataset *train, wl_dataset *test);
 
 /* ---- writers ----------------------------------------------------------------------- */

@@ -27,6 +27,9 @@ typedef struct wl_objective wl_objective;
 int wl_objective_new(wl_model *m, wl_loss_kind loss, const wl_mat *X, const wl_mat *Y,
                      wl_objective **out);
 void wl_objective_free(wl_objective *o);
+/* An independent objective for another thread: same loss and data, a clone
+ * of the model (wl_model_clone; freed with the objective). */
+int wl_objective_clone(const wl_objective *o, wl_objective **out);
 wl_model *wl_objective_model(const wl_objective *o);
 size_t wl_objective_n(const wl_objective *o);
 
@@ -89,6 +92,13 @@ int wl_objective_losses(wl_objective *o, const double *w, const size_t *idx, siz
 /* Accuracy of f(w; .) on the subset against the targets Y (see wl_accuracy). */
 int wl_objective_accuracy(wl_objective *o, const double *w, const size_t *idx, size_t nb,
                           double *acc);
+/* Finite-difference check of grad and hvp along `trials` random unit
+ * directions from rng (central differences, h = 1e-5 max(1, ||w||)):
+ *   *grad_err = max |<g, v> - dL/dv| / |<g, v>|,
+ *   *hvp_err  = max ||H v - (g(w + h v) - g(w - h v))/2h|| / ||H v||.
+ * Expect ~1e-8 or less for correct derivatives. */
+int wl_objective_check(wl_objective *o, const double *w, const size_t *idx, size_t nb,
+                       wl_rng *rng, size_t trials, double *grad_err, double *hvp_err);
 
 #ifdef __cplusplus
 }

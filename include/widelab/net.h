@@ -65,7 +65,8 @@ typedef enum wl_act_kind {
 int wl_act_from_name(const char *name, int *act);
 const char *wl_act_name(int act);
 /* sigma(z), sigma'(z), sigma''(z) (any pointer may be NULL); relu-like
- * activations use 0 for the second derivative and the right derivative at 0. */
+ * activations have second derivative 0 and, at 0, PyTorch's first
+ * derivative (relu'(0) = 0, leaky'(0) = slope). */
 void wl_act_eval(int act, double slope, double z, double *f, double *d1, double *d2);
 /* c_sigma = 1 / E[sigma(g)^2], g ~ N(0,1): closed form for identity, relu,
  * leaky relu and square, Gauss-Hermite quadrature (96 nodes) otherwise. */
@@ -118,6 +119,38 @@ int wl_net_dense_info(const wl_model *m, size_t l, size_t *fan_in, size_t *fan_o
  *   K = sum_l (A_l A_l^T) o (sum_j B_lj B_lj^T) + bias_scale_l^2 sum_j B_lj B_lj^T. */
 int wl_net_ntk_factors(wl_model *m, const double *w, const wl_mat *X, const size_t *outs,
                        size_t n_outs, wl_mat *A, wl_mat *B);
+
+/* ---- training without a second forward pass ------------------------------ */
+
+/* gw = J^T G at the w and X of the most recent forward pass (forward, jvp,
+ * jvp2, vjp, hvp, xvjp or ntk_factors) on this handle: the backward pass
+ * alone, one third cheaper than wl_model_vjp after wl_model_forward (when
+ * that batch was larger than one chunk, see wl_net_set_chunk_rows, the
+ * whole vjp is recomputed instead: same numbers, no saving). The
+ * caller must not have changed w or X since (the network reads w through
+ * the pointer it was given). WL_EUNSUP for models that are not networks
+ * (use wl_model_vjp), WL_EINVAL when no forward pass was made or G's shape
+ * does not match it. */
+int wl_net_vjp_last(wl_model *m, const wl_mat *G, double *gw);
+
+/* Rows per internal pass: every operation processes a batch in chunks of
+ * this many rows (gradients summed over chunks), which bounds the workspace.
+ * 0 (default) picks about 256 MB per buffer kind (at least 256 rows). */
+int wl_net_set_chunk_rows(wl_model *m, size_t rows);
+
+/* ---- parameters as a state_dict ------------------------------------------ */
+
+/* Writes w as a .npz with one member per parameter block (m->blocks: names
+ * "0.weight" fan_out x fan_in, "0.bias" fan_out). fold != 0 multiplies each
+ * NTK weight by 1/sqrt(fan_in) and each bias by its scale beta, so that the
+ * members load into the equivalent torch.nn.Linear layers unchanged
+ * (net.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(p).items()})).
+ * Works for any model with blocks (folding is then a no-op). Atomic. */
+int wl_net_save_npz(const wl_model *m, const double *w, const char *path, int fold);
+/* Reads w (m->dim) from such a .npz; unfold != 0 inverts the folding (for a
+ * state_dict saved from PyTorch). WL_EFORMAT naming the member on a missing
+ * block or a shape mismatch. */
+int wl_net_load_npz(const wl_model *m, const char *path, int unfold, double *w);
 
 #ifdef __cplusplus
 }

@@ -43,15 +43,13 @@ typedef struct wl_noise_stats {
     double cosine;                         /* cos(g_clean, g_noisy) */
 } wl_noise_stats;
 
-/* X: the objective's inputs (n x d, the same rows it was built on).
- * Splits the training objective's samples by the corrupted mask (n flags)
+/* Splits the training objective's samples by the corrupted mask (n flags)
  * and measures both parts; labels/true_labels (n, may be NULL) give the
- * accuracies (argmax of f for k > 1, sign for k = 1 with labels 0/1). The
+ * accuracies (wl_predict_class: argmax for k > 1, sign for k = 1). The
  * gradients are the two parts of the full-data gradient, so
  * g = g_clean + g_noisy exactly. */
-int wl_noise_measure(wl_objective *o, const double *w, const wl_mat *X,
-                     const unsigned char *corrupted, const int *labels, const int *true_labels,
-                     wl_noise_stats *out);
+int wl_noise_measure(wl_objective *o, const double *w, const unsigned char *corrupted,
+                     const int *labels, const int *true_labels, wl_noise_stats *out);
 
 /* ---- catapult / spike detection -------------------------------------------- */
 
@@ -71,12 +69,6 @@ void wl_spikes_init(wl_spikes *s, double factor);
 /* Returns 1 when a spike starts at this step, 2 when one ends, 0 otherwise.
  * A non-finite loss counts as rising (divergence never "ends"). */
 int wl_spikes_update(wl_spikes *s, size_t step, double loss);
-
-/* ---- helpers --------------------------------------------------------------- */
-
-/* Fraction of rows whose prediction matches labels: argmax over k > 1
- * outputs, or (F > 0) for k = 1 against labels in {0, 1}. */
-double wl_pred_accuracy(const wl_mat *F, const int *labels);
 
 #ifdef __cplusplus
 }

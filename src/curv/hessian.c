@@ -1,8 +1,11 @@
 /* Hessians of objectives and models as symmetric operators, optionally
  * restricted to a range of coordinates (P H P^T).
- *   loss:  Hess L v = J^T l''(F) J v + hvp(G = l'(F), v)   (wl_objective_hvp)
- *   gn:    J^T l''(F) J v                                  (wl_objective_gnvp)
- *   model: sum_ic G_ic H_{f_c}(x_i) v                      (wl_model_hvp) */
+ *   loss:  Hess L v = J^T l''(F) J v + hvp(G = l'(F), v)
+ *   gn:    J^T l''(F) J v
+ *   model: sum_ic G_ic H_{f_c}(x_i) v                      (wl_model_hvp)
+ * The point w is fixed, so F = f(w; X), G = l'(F)/nb are computed once and
+ * each loss product costs one jvp, one vjp and one hvp of the model (the
+ * same products as wl_objective_hvp without its forward pass). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +16,10 @@ struct wl_hessian {
     wl_objective *obj;   /* loss kinds */
     size_t *idx, nb;     /* loss kinds: sample subset (NULL: all) */
     wl_model *model;     /* model kind, and the blocks' owner */
-    wl_mat X, G;         /* model kind: owned copies */
+    wl_mat X, G;         /* batch rows (owned unless xview) and G = l'(F)/nb (or given) */
+    int xview;           /* X is a view of the objective's data */
+    wl_mat F, Y, JV, HJ; /* loss kinds: outputs, targets, scratch (nb x k) */
+    double *tmp;         /* dim scratch */
     double *w;           /* dim */
     size_t dim, off, len;
     double *xf, *yf;     /* dim scratch for restricted products */
@@ -23,8 +29,13 @@ struct wl_hessian {
 void wl_hessian_free(wl_hessian *h) {
     if (!h) return;
     free(h->idx);
-    wl_mat_free(&h->X);
+    if (!h->xview) wl_mat_free(&h->X);
     wl_mat_free(&h->G);
+    wl_mat_free(&h->F);
+    wl_mat_free(&h->Y);
+    wl_mat_free(&h->JV);
+    wl_mat_free(&h->HJ);
+    free(h->tmp);
     free(h->w);
     free(h->xf);
     free(h->yf);
@@ -45,13 +56,38 @@ static int hess_alloc(size_t dim, const double *w, wl_hessian **out) {
     return WL_OK;
 }
 
+/* The batch at the fixed point: X (the subset's rows), Y, F = f(w; X) and
+ * G = l'(F) with the 1/nb of the mean, so that the model part is hvp(G, v). */
+static int prepare_batch(wl_hessian *h) {
+    const wl_mat *X = wl_objective_X(h->obj), *Y = wl_objective_Y(h->obj);
+    size_t nb = h->nb, d = X->cols, k = Y->cols;
+    if (nb == 0) return wl_seterr(WL_EINVAL, "hessian: no samples");
+    if (!h->idx) {
+        h->X = *X;
+        h->xview = 1;
+    } else if (wl_mat_alloc(&h->X, nb, d))
+        return WL_ENOMEM;
+    if (wl_mat_alloc(&h->Y, nb, k) || wl_mat_alloc(&h->F, nb, k) || wl_mat_alloc(&h->G, nb, k) ||
+        wl_mat_alloc(&h->JV, nb, k) || wl_mat_alloc(&h->HJ, nb, k) ||
+        !(h->tmp = wl_dalloc(h->dim, "Hessian scratch")))
+        return WL_ENOMEM;
+    for (size_t i = 0; i < nb; i++) {
+        size_t r = h->idx ? h->idx[i] : i;
+        if (h->idx) memcpy(&WL_AT(&h->X, i, 0), &WL_AT(X, r, 0), d * sizeof(double));
+        memcpy(&WL_AT(&h->Y, i, 0), &WL_AT(Y, r, 0), k * sizeof(double));
+    }
+    int rc = wl_model_forward(h->model, h->w, &h->X, &h->F);
+    if (!rc)
+        rc = wl_loss_eval(wl_objective_loss(h->obj), &h->F, &h->Y, 1.0 / (double)nb, NULL, &h->G);
+    return rc;
+}
+
 int wl_hessian_loss_new(wl_objective *obj, const double *w, const size_t *idx, size_t nb,
                         wl_hess_kind kind, wl_hessian **out) {
     *out = NULL;
     if (!obj || !w) return wl_seterr(WL_EINVAL, "hessian: objective or point is NULL");
-    if (kind != WL_HESS_LOSS && kind != WL_HESS_GN)
-        return wl_seterr(WL_EINVAL, "hessian: kind %d is not a loss Hessian (loss or gn)",
-                         (int)kind);
+    if (kind != WL_HESS_LOSS && kind != WL_HESS_GN && kind != WL_HESS_MODEL)
+        return wl_seterr(WL_EINVAL, "hessian: unknown kind %d (loss, gn or model)", (int)kind);
     wl_model *m = wl_objective_model(obj);
     size_t n = wl_objective_n(obj);
     for (size_t i = 0; idx && i < nb; i++)
@@ -72,6 +108,11 @@ int wl_hessian_loss_new(wl_objective *obj, const double *w, const size_t *idx, s
             return WL_ENOMEM;
         }
         memcpy(h->idx, idx, nb * sizeof(size_t));
+    }
+    rc = prepare_batch(h);
+    if (rc) {
+        wl_hessian_free(h);
+        return rc;
     }
     *out = h;
     return WL_OK;
@@ -125,11 +166,25 @@ int wl_hessian_restrict_block(wl_hessian *h, const char *name) {
                      m->kind ? m->kind : "", name);
 }
 
+/* hv = J^T l''(F) J v / nb   (JV = J v, HJ = l''(F) JV / nb: nb x k) */
+static int gauss_newton(wl_hessian *h, const double *v, double *hv) {
+    int rc = wl_model_jvp(h->model, h->w, &h->X, v, &h->JV);
+    if (!rc)
+        rc = wl_loss_hess(wl_objective_loss(h->obj), &h->F, &h->Y, 1.0 / (double)h->nb, &h->JV,
+                          &h->HJ);
+    return rc ? rc : wl_model_vjp(h->model, h->w, &h->X, &h->HJ, hv);
+}
+
 /* hv = H v on the full dimension. */
 static int full_product(wl_hessian *h, const double *v, double *hv) {
+    int rc;
     switch (h->kind) {
-    case WL_HESS_LOSS: return wl_objective_hvp(h->obj, h->w, h->idx, h->nb, v, hv);
-    case WL_HESS_GN: return wl_objective_gnvp(h->obj, h->w, h->idx, h->nb, v, hv);
+    case WL_HESS_LOSS:
+        rc = gauss_newton(h, v, hv);
+        if (!rc) rc = wl_model_hvp(h->model, h->w, &h->X, &h->G, v, h->tmp);
+        if (!rc) wl_axpy(h->dim, 1.0, h->tmp, hv);
+        return rc;
+    case WL_HESS_GN: return gauss_newton(h, v, hv);
     default: return wl_model_hvp(h->model, h->w, &h->X, &h->G, v, hv);
     }
 }

@@ -187,7 +187,8 @@ static int detect_header(const csv_ctx *c, char *first, char **cells) {
     int hdr = 0;
     for (size_t j = 0; j < nc && j < c->ncol; j++) {
         double v;
-        if (!parse_num(trim(cells[j]), &v)) hdr = 1;
+        const char *t = trim(cells[j]);
+        if (*t && !parse_num(t, &v)) hdr = 1; /* empty cells decide nothing */
     }
     free(copy);
     return hdr;
@@ -200,15 +201,29 @@ static char pick_delim(const char *first) {
     return ',';
 }
 
+/* Every line must have ncol cells; checked before allocating, so the
+ * allocation is bounded by the file size. */
+static int check_ragged(const csv_ctx *c, const csv_line *L, size_t nl) {
+    for (size_t i = 0; i < nl; i++) {
+        size_t cells = 1;
+        for (const char *s = L[i].text; *s; s++) cells += *s == c->delim;
+        if (cells != c->ncol)
+            return wl_seterr(WL_EFORMAT, "'%s' line %zu: %zu cells, expected %zu (ragged row)",
+                             c->path, L[i].no, cells, c->ncol);
+    }
+    return WL_OK;
+}
+
 static int load_lines(csv_ctx *c, const wl_csv_opts *o, csv_line *L, size_t nl, wl_dataset *ds) {
     if (nl == 0) return wl_seterr(WL_EFORMAT, "'%s': no data rows", c->path);
     c->delim = o->delim ? o->delim : pick_delim(L[0].text);
     c->ncol = 1;
     for (const char *s = L[0].text; *s; s++) c->ncol += *s == c->delim;
+    int rc = check_ragged(c, L, nl);
+    if (rc) return rc;
     char **cells = wl_calloc(c->ncol, sizeof *cells, "CSV cells");
     if (!cells) return WL_ENOMEM;
     int hdr = o->header >= 0 ? o->header : detect_header(c, L[0].text, cells);
-    int rc = WL_OK;
     if (hdr) split_cells(L[0].text, c->delim, cells, c->ncol);
     c->label_col = c->target_col = -1;
     if (o->label) rc = find_column(c, o->label, cells, hdr, &c->label_col);

@@ -21,6 +21,7 @@ struct wl_objective {
     wl_mat Xb, Yb;       /* gathered rows: cap x d, cap x k */
     wl_mat F, G, JV, HJ; /* cap x k each */
     double *tmp;         /* dim */
+    int owns_model;      /* made by wl_objective_clone */
 };
 
 int wl_objective_new(wl_model *m, wl_loss_kind loss, const wl_mat *X, const wl_mat *Y,
@@ -37,6 +38,10 @@ int wl_objective_new(wl_model *m, wl_loss_kind loss, const wl_mat *X, const wl_m
     if (Y->rows != X->rows || Y->cols != m->n_out)
         return wl_seterr(WL_EINVAL, "objective: Y is %zu x %zu, expected %zu x %zu", Y->rows,
                          Y->cols, X->rows, m->n_out);
+    if (loss == WL_LOSS_XENT && m->n_out < 2)
+        return wl_seterr(WL_EINVAL,
+                         "objective: cross-entropy needs at least 2 outputs (the model has 1); use 2 "
+                         "logits with one-hot targets, or mse with +-1 targets");
     wl_objective *o = wl_calloc(1, sizeof *o, "objective");
     if (!o) return WL_ENOMEM;
     o->model = m;
@@ -62,7 +67,22 @@ void wl_objective_free(wl_objective *o) {
     if (!o) return;
     free_buffers(o);
     free(o->tmp);
+    if (o->owns_model) wl_model_free(o->model);
     free(o);
+}
+
+int wl_objective_clone(const wl_objective *o, wl_objective **out) {
+    if (!o || !out) return wl_seterr(WL_EINVAL, "objective clone: NULL argument");
+    *out = NULL;
+    wl_model *m = wl_model_clone(o->model);
+    if (!m) return wl_adderr(wl_errcode() ? wl_errcode() : WL_ENOMEM, "objective clone");
+    int rc = wl_objective_new(m, o->loss, o->X, o->Y, out);
+    if (rc) {
+        wl_model_free(m);
+        return rc;
+    }
+    (*out)->owns_model = 1;
+    return WL_OK;
 }
 
 wl_model *wl_objective_model(const wl_objective *o) { return o ? o->model : NULL; }

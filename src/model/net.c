@@ -205,6 +205,10 @@ static int layout(wl_net *net) {
         nd->module = i - 1; /* the input is node 0: module numbers start at 0 */
         tw += nd->width;
         if (nd->type != WL_NODE_DENSE) continue;
+        size_t cnt = nd->width * nd->fan_in + (nd->has_bias ? nd->width : 0);
+        if (nd->fan_in > ((size_t)-1 / 2) / nd->width || cnt > (size_t)-1 / 2 - dim)
+            return wl_seterr(WL_EINVAL, "net: dense layer %zu (%zu x %zu) makes the parameter count overflow",
+                             nd->module, nd->width, nd->fan_in);
         nd->off_w = dim;
         dim += nd->width * nd->fan_in;
         nd->off_b = dim;
@@ -234,10 +238,16 @@ static int layout(wl_net *net) {
     net->base.n_blocks = nb;
     net->base.blocks = bl;
     net->total_width = tw;
+    net->act_width = 0;
+    for (size_t i = 0; i < net->n_nodes; i++) net->act_width += wl_node_cols(&net->nodes[i], WL_BUF_D);
     return WL_OK;
 }
 
 int wl_net_finish(wl_net *net, wl_model **out) {
+    if (!out) {
+        if (net && !net->finished) wl_net_free(net);
+        return wl_seterr(WL_EINVAL, "net: finish with a NULL output pointer");
+    }
     *out = NULL;
     int rc = check_open(net, "finish");
     if (rc) {
@@ -283,6 +293,8 @@ static wl_model *net_clone(const wl_model *m) {
     *net = *src;
     memset(net->cap_rows, 0, sizeof net->cap_rows);
     memset(net->ws, 0, sizeof net->ws);
+    net->fwd_valid = 0;
+    net->last_chunked = 0;
     net->nodes = NULL;
     net->base.blocks = NULL;
     net->n_nodes = 0;

@@ -199,8 +199,8 @@ static int parse(spec *s, char *buf, char **kind) {
     int rc = parse_widths(s, parts[1]);
     size_t first = 2;
     if (!rc && !strcmp(parts[0], "assembly")) {
-        if (np < 3 || parse_size(parts[2], &s->num))
-            return bad(s, "assembly needs the number of sub-networks after the widths, got",
+        if (np < 3 || parse_size(parts[2], &s->num) || s->num > 65536)
+            return bad(s, "assembly needs the number of sub-networks (1..65536) after the widths, got",
                        np < 3 ? "" : parts[2]);
         first = 3;
     }

@@ -73,8 +73,9 @@ int wl_spectral_from_data(const wl_mat *X, wl_spectral *s) {
     if (!X || !s) return wl_seterr(WL_EINVAL, "spectral: NULL argument");
     size_t n = X->rows, d = X->cols;
     if (n == 0 || d == 0) return wl_seterr(WL_EINVAL, "spectral: empty data (%zu x %zu)", n, d);
-    if (!wl_all_finite(n * d, X->data) && X->ld == d)
-        return wl_seterr(WL_ENUMERIC, "spectral: the data contain NaN or Inf");
+    for (size_t i = 0; i < n; i++)
+        if (!wl_all_finite(d, &WL_AT(X, i, 0)))
+            return wl_seterr(WL_ENUMERIC, "spectral: data row %zu contains NaN or Inf", i);
     reset(s, n, d);
     wl_mat H = {0}, Z = {0};
     double *ev = wl_dalloc(d, "eigenvalues"), *c1 = wl_dalloc(n, "norms");
@@ -111,6 +112,28 @@ int wl_spectral_from_data(const wl_mat *X, wl_spectral *s) {
     return rc;
 }
 
+/* K symmetric (to 1e-8 relative) and finite; beta and c1 = diag(K) */
+static int check_kernel(const wl_mat *K, double *c1, wl_spectral *s) {
+    size_t n = K->rows;
+    for (size_t i = 0; i < n; i++) {
+        if (!wl_all_finite(n, &WL_AT(K, i, 0)))
+            return wl_seterr(WL_ENUMERIC, "spectral: kernel row %zu contains NaN or Inf", i);
+        c1[i] = WL_AT(K, i, i);
+        if (c1[i] > s->beta) s->beta = c1[i];
+        for (size_t j = 0; j < i; j++) {
+            double a = WL_AT(K, i, j), b = WL_AT(K, j, i);
+            if (fabs(a - b) > 1e-8 * (fabs(a) + fabs(b)) + 1e-300)
+                return wl_seterr(WL_EINVAL,
+                                 "spectral: the kernel is not symmetric (K[%zu][%zu] = %g, K[%zu][%zu] = %g)", i,
+                                 j, a, j, i, b);
+        }
+    }
+    return WL_OK;
+}
+
+/* eigenvalues only first; eigenvectors only when K is rank deficient. For
+ * full-rank K, U_r = U is orthogonal, so U^T diag(K_ii) U has the spectrum of
+ * diag(K_ii) (L1 = beta) and every leverage h_i = 1 (kappa~ = n). */
 int wl_spectral_from_kernel(const wl_mat *K, wl_spectral *s) {
     if (!K || !s) return wl_seterr(WL_EINVAL, "spectral: NULL argument");
     size_t n = K->rows;
@@ -120,20 +143,10 @@ int wl_spectral_from_kernel(const wl_mat *K, wl_spectral *s) {
     reset(s, n, n);
     wl_mat U = {0}, Z = {0};
     double *ev = wl_dalloc(n, "eigenvalues"), *c1 = wl_dalloc(n, "diagonal");
-    int rc = (ev && c1) ? wl_mat_alloc(&U, n, n) : WL_ENOMEM;
+    int rc = (ev && c1) ? check_kernel(K, c1, s) : WL_ENOMEM;
+    if (!rc) rc = wl_mat_alloc(&U, n, n);
     if (!rc) rc = wl_mat_copy(&U, K);
-    if (!rc && !wl_all_finite(n * n, U.data)) rc = wl_seterr(WL_ENUMERIC, "spectral: the kernel contains NaN or Inf");
-    for (size_t i = 0; !rc && i < n; i++) {
-        c1[i] = WL_AT(K, i, i);
-        if (c1[i] > s->beta) s->beta = c1[i];
-        for (size_t j = 0; j < i; j++) {
-            double a = WL_AT(K, i, j), b = WL_AT(K, j, i);
-            if (fabs(a - b) > 1e-8 * (fabs(a) + fabs(b)) + 1e-300)
-                rc = wl_seterr(WL_EINVAL, "spectral: the kernel is not symmetric (K[%zu][%zu] = %g, K[%zu][%zu] = %g)",
-                               i, j, a, j, i, b);
-        }
-    }
-    if (!rc) rc = wl_eigh(&U, ev, 1);
+    if (!rc) rc = wl_eigh(&U, ev, 0);
     if (!rc) {
         double lmax, lmin;
         s->rank = count_rank(ev, n, n, &lmax, &lmin);
@@ -143,13 +156,20 @@ int wl_spectral_from_kernel(const wl_mat *K, wl_spectral *s) {
         s->L = lmax / (double)n;
         s->mu = lmin / (double)n;
     }
-    if (!rc) rc = wl_mat_alloc(&Z, n, s->rank);
-    if (!rc) {
-        /* Z = sqrt(n) U_r (the top r eigenvectors) */
-        double sn = sqrt((double)n);
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < s->rank; j++) WL_AT(&Z, i, j) = sn * WL_AT(&U, i, n - s->rank + j);
-        rc = whitened_constants(&Z, c1, s);
+    if (!rc && s->rank == n) {
+        s->L1 = s->beta;
+        s->kappa_tilde = (double)n;
+    } else if (!rc) {
+        rc = wl_mat_copy(&U, K);
+        if (!rc) rc = wl_eigh(&U, ev, 1);
+        if (!rc) rc = wl_mat_alloc(&Z, n, s->rank);
+        if (!rc) {
+            /* Z = sqrt(n) U_r (the top r eigenvectors) */
+            double sn = sqrt((double)n);
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < s->rank; j++) WL_AT(&Z, i, j) = sn * WL_AT(&U, i, n - s->rank + j);
+            rc = whitened_constants(&Z, c1, s);
+        }
     }
     free(ev);
     free(c1);

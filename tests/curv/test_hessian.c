@@ -139,6 +139,15 @@ static void test_loss_hessian_dense(void **state) {
             wl_hessian_free(hm);
             wl_mat_free(&F), wl_mat_free(&G), wl_mat_free(&HM);
         }
+        /* LOSS = GN + MODEL part, for either loss */
+        wl_hessian *hmp;
+        wl_mat MP;
+        WL_OK_OR_FAIL(wl_hessian_loss_new(P.obj, P.w, NULL, 0, WL_HESS_MODEL, &hmp));
+        dense_of(hmp, &MP);
+        for (size_t i = 0; i < P.p * P.p; i++)
+            assert_true(fabs(H.data[i] - GN.data[i] - MP.data[i]) <= 1e-12 * wl_mat_fro(&H));
+        wl_hessian_free(hmp);
+        wl_mat_free(&MP);
         free(ev);
         wl_mat_free(&B), wl_mat_free(&H), wl_mat_free(&GN);
         wl_hessian_free(hl);
@@ -172,12 +181,29 @@ static void test_subset_and_blocks(void **state) {
     dense_of(hb, &H3);
     assert_true(wl_test_rel_err(P.p * P.p, H.data, H3.data, 1e-300) < 1e-12);
     wl_hessian_free(hb);
+    /* the operators equal the objective's own products on the subset */
+    wl_rng r;
+    wl_rng_seed(&r, 21);
+    double *v = malloc(P.p * sizeof(double)), *a = malloc(P.p * sizeof(double)),
+           *b = malloc(P.p * sizeof(double));
+    wl_rng_normal_fill(&r, v, P.p, 0, 1);
+    for (int kind = WL_HESS_LOSS; kind <= WL_HESS_GN; kind++) {
+        wl_hessian *hk;
+        WL_OK_OR_FAIL(wl_hessian_loss_new(P.obj, P.w, idx, 3, (wl_hess_kind)kind, &hk));
+        wl_linop op = wl_hessian_op(hk);
+        WL_OK_OR_FAIL(op.mv(op.ctx, v, a));
+        if (kind == WL_HESS_LOSS) WL_OK_OR_FAIL(wl_objective_hvp(P.obj, P.w, idx, 3, v, b));
+        else WL_OK_OR_FAIL(wl_objective_gnvp(P.obj, P.w, idx, 3, v, b));
+        assert_true(wl_test_rel_err(P.p, a, b, 1e-300) < 1e-13);
+        wl_hessian_free(hk);
+    }
+    free(v), free(a), free(b);
     /* block "2.weight" (4 x 5) of the subset Hessian */
     WL_OK_OR_FAIL(wl_hessian_restrict_block(hs, "2.weight"));
     dense_of(hs, &Hb);
     const wl_param_block *blk = NULL;
-    for (size_t b = 0; b < P.m->n_blocks; b++)
-        if (!strcmp(P.m->blocks[b].name, "2.weight")) blk = &P.m->blocks[b];
+    for (size_t q = 0; q < P.m->n_blocks; q++)
+        if (!strcmp(P.m->blocks[q].name, "2.weight")) blk = &P.m->blocks[q];
     assert_non_null(blk);
     assert_int_equal(Hb.rows, 20);
     for (size_t i = 0; i < 20; i++)
@@ -191,7 +217,7 @@ static void test_subset_and_blocks(void **state) {
     size_t bad_idx[1] = {6};
     wl_hessian *hx;
     assert_int_equal(wl_hessian_loss_new(P.obj, P.w, bad_idx, 1, WL_HESS_LOSS, &hx), WL_EINVAL);
-    assert_int_equal(wl_hessian_loss_new(P.obj, P.w, NULL, 0, WL_HESS_MODEL, &hx), WL_EINVAL);
+    assert_int_equal(wl_hessian_loss_new(P.obj, P.w, NULL, 0, (wl_hess_kind)7, &hx), WL_EINVAL);
     wl_objective_free(o3);
     wl_mat_free(&X3), wl_mat_free(&Y3), wl_mat_free(&H3);
     wl_mat_free(&H), wl_mat_free(&Hb);

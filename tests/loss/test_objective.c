@@ -326,6 +326,59 @@ static void test_xent_values(void **state) {
     assert_int_equal(wl_loss_parse("hinge", &kind), WL_EINVAL);
 }
 
+/* the shipped checker: small errors for exact derivatives, large ones when the
+ * model part of the Hessian is missing */
+static int zero_hvp(wl_model *m, const double *w, const wl_mat *X, const wl_mat *G, const double *v,
+                    double *hv) {
+    (void)w, (void)X, (void)G, (void)v;
+    memset(hv, 0, m->dim * sizeof(double));
+    return WL_OK;
+}
+
+static void test_checker(void **state) {
+    (void)state;
+    setup s;
+    make(&s, 1, WL_LOSS_XENT, 12);
+    wl_rng r;
+    wl_rng_seed(&r, 5);
+    double ge, he;
+    WL_OK_OR_FAIL(wl_objective_check(s.o, s.w, batch_idx, 5, &r, 3, &ge, &he));
+    assert_true(ge < 1e-7 && he < 1e-6);
+    wl_model_ops broken = tm_ops;
+    broken.hvp = zero_hvp;
+    s.m->ops = &broken;
+    WL_OK_OR_FAIL(wl_objective_check(s.o, s.w, batch_idx, 5, &r, 3, &ge, &he));
+    assert_true(ge < 1e-7);
+    assert_true(he > 1e-3);
+    s.m->ops = &tm_ops;
+    unmake(&s);
+}
+
+/* a clone evaluates the same numbers with its own model and buffers */
+static void test_clone(void **state) {
+    (void)state;
+    setup s;
+    make(&s, 0, WL_LOSS_XENT, 13);
+    wl_objective *c;
+    WL_OK_OR_FAIL(wl_objective_clone(s.o, &c));
+    assert_ptr_not_equal(wl_objective_model(c), s.m);
+    size_t p = s.m->dim;
+    double *g1 = wl_dalloc(p, "g1"), *g2 = wl_dalloc(p, "g2"), L1, L2;
+    WL_OK_OR_FAIL(wl_objective_grad(s.o, s.w, batch_idx, 5, &L1, g1));
+    WL_OK_OR_FAIL(wl_objective_grad(c, s.w, batch_idx, 5, &L2, g2));
+    assert_true(L1 == L2);
+    assert_memory_equal(g1, g2, p * sizeof(double));
+    free(g1), free(g2);
+    wl_objective_free(c);
+    /* a model without clone is refused */
+    setup t;
+    make(&t, 1, WL_LOSS_MSE, 14);
+    assert_int_equal(wl_objective_clone(t.o, &c), WL_EUNSUP);
+    assert_null(c);
+    unmake(&t);
+    unmake(&s);
+}
+
 static void test_bad_input(void **state) {
     (void)state;
     setup s;
@@ -341,6 +394,15 @@ static void test_bad_input(void **state) {
     assert_int_equal(wl_objective_new(s.m, WL_LOSS_MSE, &s.X, &Yb, &o2), WL_EINVAL);
     assert_null(o2);
     wl_mat_free(&Yb);
+    /* cross-entropy over a single logit is refused */
+    wl_model *m1;
+    WL_OK_OR_FAIL(wl_linear_new(s.X.cols, 1, 0, &m1));
+    wl_mat Y1;
+    wl_mat_alloc(&Y1, s.X.rows, 1);
+    assert_int_equal(wl_objective_new(m1, WL_LOSS_XENT, &s.X, &Y1, &o2), WL_EINVAL);
+    assert_non_null(strstr(wl_errmsg(), "2 outputs"));
+    wl_mat_free(&Y1);
+    wl_model_free(m1);
     unmake(&s);
 }
 
@@ -349,7 +411,9 @@ int main(void) {
         cmocka_unit_test(test_model_derivatives), cmocka_unit_test(test_mse_linear),
         cmocka_unit_test(test_xent_linear),       cmocka_unit_test(test_mse_nonlinear),
         cmocka_unit_test(test_xent_nonlinear),    cmocka_unit_test(test_linear_gn_closed_form),
-        cmocka_unit_test(test_xent_values),       cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_xent_values),       cmocka_unit_test(test_checker),
+        cmocka_unit_test(test_clone),
+        cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,11 +88,149 @@ static void test_dense_closed_form(void **state) {
     wl_model_free(m);
 }
 
+/* add: (sum of inputs)/sqrt(in-degree) under NTK, the plain sum under STD;
+ * concat and scale by value. */
+static void test_add_concat_scale_values(void **state) {
+    (void)state;
+    for (int param = 0; param < 2; param++) {
+        wl_net *net;
+        size_t x, a, b, s, c, k, y;
+        WL_OK_OR_FAIL(wl_net_new(param, &net));
+        WL_OK_OR_FAIL(wl_net_add_input(net, 2, &x));
+        WL_OK_OR_FAIL(wl_net_add_dense(net, x, 2, 0, 0, &a));
+        WL_OK_OR_FAIL(wl_net_add_scale(net, x, 3.0, &b));
+        size_t ins[3] = {a, b, x};
+        WL_OK_OR_FAIL(wl_net_add_add(net, ins, 3, 0.0, &s));
+        size_t cins[2] = {s, b};
+        WL_OK_OR_FAIL(wl_net_add_concat(net, cins, 2, &c));
+        WL_OK_OR_FAIL(wl_net_add_scale(net, c, -0.5, &k));
+        WL_OK_OR_FAIL(wl_net_add_act(net, k, WL_ACT_IDENTITY, 0, 0, &y));
+        wl_model *m;
+        WL_OK_OR_FAIL(wl_net_finish(net, &m));
+        assert_int_equal(m->n_out, 4);
+        double w[4] = {1, 2, 3, 4}, xv[2] = {0.5, -1}, f[4];
+        wl_mat X = wl_mat_view(xv, 1, 2), F = wl_mat_view(f, 1, 4);
+        WL_OK_OR_FAIL(wl_model_forward(m, w, &X, &F));
+        double sw = param == WL_PARAM_NTK ? 1 / sqrt(2.0) : 1.0, sa = param == WL_PARAM_NTK ? 1 / sqrt(3.0) : 1.0;
+        double z0 = sw * (1 * 0.5 + 2 * -1), z1 = sw * (3 * 0.5 + 4 * -1);
+        double e[4] = {-0.5 * sa * (z0 + 3 * 0.5 + 0.5), -0.5 * sa * (z1 + 3 * -1 - 1), -0.5 * 3 * 0.5,
+                       -0.5 * 3 * -1};
+        for (int i = 0; i < 4; i++) WL_ASSERT_CLOSE(f[i], e[i], 1e-15);
+        wl_model_free(m);
+    }
+}
+
+/* Strided views (ld > cols) give the same numbers as packed ones; an empty
+ * batch gives zero gradients. */
+static void test_strides_and_empty_batch(void **state) {
+    (void)state;
+    wl_model *m;
+    WL_OK_OR_FAIL(wl_net_from_spec("mlp:3-4-2:tanh:bias", &m));
+    wl_rng r;
+    wl_rng_seed(&r, 9);
+    double w[26], x[12], xs[4 * 5], f[8], fs[4 * 3], g[8], gs[4 * 3], gw[26], gws[26];
+    assert_int_equal(m->dim, 26);
+    WL_OK_OR_FAIL(wl_model_init(m, &r, w));
+    wl_rng_normal_fill(&r, x, 12, 0, 1);
+    wl_rng_normal_fill(&r, g, 8, 0, 1);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 5; j++) xs[i * 5 + j] = j < 3 ? x[i * 3 + j] : NAN;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 3; j++) gs[i * 3 + j] = j < 2 ? g[i * 2 + j] : NAN;
+    wl_mat X = wl_mat_view(x, 4, 3), F = wl_mat_view(f, 4, 2), G = wl_mat_view(g, 4, 2);
+    wl_mat Xs = {xs, 4, 3, 5}, Fs = {fs, 4, 2, 3}, Gs = {gs, 4, 2, 3};
+    WL_OK_OR_FAIL(wl_model_forward(m, w, &X, &F));
+    WL_OK_OR_FAIL(wl_model_forward(m, w, &Xs, &Fs));
+    for (int i = 0; i < 4; i++)
+        for (int c = 0; c < 2; c++) assert_true(f[i * 2 + c] == fs[i * 3 + c]);
+    WL_OK_OR_FAIL(wl_model_vjp(m, w, &X, &G, gw));
+    WL_OK_OR_FAIL(wl_model_vjp(m, w, &Xs, &Gs, gws));
+    assert_memory_equal(gw, gws, sizeof gw);
+    wl_mat X0 = wl_mat_view(x, 0, 3), G0 = wl_mat_view(g, 0, 2);
+    WL_OK_OR_FAIL(wl_model_vjp(m, w, &X0, &G0, gw));
+    for (int i = 0; i < 26; i++) assert_true(gw[i] == 0.0);
+    /* shape errors come back as WL_EINVAL */
+    wl_mat Xbad = wl_mat_view(x, 4, 2);
+    assert_int_equal(wl_model_forward(m, w, &Xbad, &F), WL_EINVAL);
+    wl_model_free(m);
+}
+
+/* The backward pass alone after a forward pass gives vjp's numbers. */
+static void test_vjp_last(void **state) {
+    (void)state;
+    wl_model *m, *lin;
+    WL_OK_OR_FAIL(wl_net_from_spec("resmlp:3-4x2-2:gelu:bias", &m));
+    wl_rng r;
+    wl_rng_seed(&r, 4);
+    double *w = wl_dalloc(m->dim, "w"), *g1 = wl_dalloc(m->dim, "g1"), *g2 = wl_dalloc(m->dim, "g2");
+    double x[15], f[10], g[10];
+    WL_OK_OR_FAIL(wl_model_init(m, &r, w));
+    wl_rng_normal_fill(&r, x, 15, 0, 1);
+    wl_rng_normal_fill(&r, g, 10, 0, 1);
+    wl_mat X = wl_mat_view(x, 5, 3), F = wl_mat_view(f, 5, 2), G = wl_mat_view(g, 5, 2);
+    assert_int_equal(wl_net_vjp_last(m, &G, g2), WL_EINVAL); /* nothing to continue from */
+    WL_OK_OR_FAIL(wl_model_vjp(m, w, &X, &G, g1));
+    WL_OK_OR_FAIL(wl_model_forward(m, w, &X, &F));
+    WL_OK_OR_FAIL(wl_net_vjp_last(m, &G, g2));
+    assert_memory_equal(g1, g2, m->dim * sizeof *g1);
+    WL_OK_OR_FAIL(wl_net_vjp_last(m, &G, g2)); /* repeatable */
+    assert_memory_equal(g1, g2, m->dim * sizeof *g1);
+    wl_mat G4 = wl_mat_view(g, 4, 2);
+    assert_int_equal(wl_net_vjp_last(m, &G4, g2), WL_EINVAL);
+    wl_model *c = wl_model_clone(m);
+    assert_int_equal(wl_net_vjp_last(c, &G, g2), WL_EINVAL);
+    wl_model_free(c);
+    WL_OK_OR_FAIL(wl_net_from_spec("linear:3-2", &lin));
+    assert_int_equal(wl_net_vjp_last(lin, &G, g2), WL_EUNSUP);
+    wl_model_free(lin);
+    wl_model_free(m);
+    free(w);
+    free(g1);
+    free(g2);
+}
+
+/* Clones used from several threads at once give the single-thread numbers
+ * (no shared mutable state between handles). */
+static void test_clones_in_threads(void **state) {
+    (void)state;
+    wl_model *m;
+    WL_OK_OR_FAIL(wl_net_from_spec("mlp:5-16x2-3:tanh:bias", &m));
+    wl_rng r;
+    wl_rng_seed(&r, 12);
+    enum { T = 4, N = 20 };
+    double *w = wl_dalloc(m->dim, "w"), x[T][N * 5], g[N * 3], ref[T][64 * 16 * 4], got[T][64 * 16 * 4];
+    assert_true(m->dim <= 64 * 16 * 4);
+    WL_OK_OR_FAIL(wl_model_init(m, &r, w));
+    wl_rng_normal_fill(&r, &x[0][0], T * N * 5, 0, 1);
+    wl_rng_normal_fill(&r, g, N * 3, 0, 1);
+    wl_mat G = wl_mat_view(g, N, 3);
+    for (int t = 0; t < T; t++) {
+        wl_mat X = wl_mat_view(x[t], N, 5);
+        WL_OK_OR_FAIL(wl_model_vjp(m, w, &X, &G, ref[t]));
+    }
+    wl_model *c[T];
+    for (int t = 0; t < T; t++) assert_non_null(c[t] = wl_model_clone(m));
+    int fails = 0;
+#pragma omp parallel for reduction(+ : fails)
+    for (int t = 0; t < T; t++) {
+        wl_mat X = wl_mat_view(x[t], N, 5);
+        for (int rep = 0; rep < 20; rep++) fails += wl_model_vjp(c[t], w, &X, &G, got[t]) != WL_OK;
+    }
+    assert_int_equal(fails, 0);
+    for (int t = 0; t < T; t++) {
+        assert_memory_equal(ref[t], got[t], m->dim * sizeof(double));
+        wl_model_free(c[t]);
+    }
+    free(w);
+    wl_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_activation),  cmocka_unit_test(test_dense_alone),
         cmocka_unit_test(test_add_concat_scale), cmocka_unit_test(test_input_in_skip),
-        cmocka_unit_test(test_dense_closed_form),
+        cmocka_unit_test(test_dense_closed_form), cmocka_unit_test(test_strides_and_empty_batch),
+        cmocka_unit_test(test_vjp_last),    cmocka_unit_test(test_add_concat_scale_values),    cmocka_unit_test(test_clones_in_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

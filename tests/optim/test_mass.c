@@ -152,10 +152,36 @@ static void test_nesterov_diverges(void **state) {
     assert_true(log_mass < -1.0);
 }
 
+/* SGD at eta*(m): linear scaling below the critical batch m* = beta/L + 1,
+ * saturation above it (Ma, Bassily, Belkin 2018) */
+static void test_batch_regimes(void **state) {
+    (void)state;
+    problem p;
+    make(&p, 3000);
+    const size_t ms[] = {1, 3, 0, 0};
+    size_t mstar = (size_t)(p.sp.beta / p.sp.L + 1.0);
+    size_t m4[4] = {ms[0], ms[1], 2 * mstar, 8 * mstar};
+    double it[4];
+    for (int j = 0; j < 4; j++) {
+        WL_OK_OR_FAIL(wl_spectral_choose(&p.sp, m4[j]));
+        wl_optim_config c = wl_optim_defaults(WL_OPT_SGD);
+        WL_OK_OR_FAIL(wl_spectral_configure(&p.sp, &c));
+        double f;
+        it[j] = (double)run(&p, &c, 11, 1e-10, 400000, &f, NULL);
+        assert_true(f <= 1e-10);
+    }
+    print_message("SGD at eta*(m), m* = %.2f: iterations to 1e-10 for m = 1, 3, %zu, %zu: %.0f %.0f %.0f %.0f\n",
+                  p.sp.beta / p.sp.L + 1, m4[2], m4[3], it[0], it[1], it[2], it[3]);
+    assert_true(it[0] / it[1] > 2.0);  /* nearly linear scaling: 3x the batch, ~3x fewer steps */
+    assert_true(it[2] / it[3] < 1.5);  /* saturation: 4x the batch, about as many steps */
+    unmake(&p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mass_beats_sgd),
         cmocka_unit_test(test_nesterov_diverges),
+        cmocka_unit_test(test_batch_regimes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
