@@ -6,6 +6,7 @@
  *
  * WIDTHS = N or NxR (R repeats) joined by '-': input, hidden..., output.
  * FIELDs in any order: an activation name, ntk|std, bias, bias=B, csigma,
+ * concat (densemlp: concatenate instead of summing),
  * outact=ACT, leaky=S. assembly takes the number of sub-networks first.
  */
 #include "net_impl.h"
@@ -20,7 +21,7 @@
 
 typedef struct spec {
     const char *text;     /* the whole spec, for messages */
-    int act, param, bias, csigma, outact;
+    int act, param, bias, csigma, outact, concat;
     double slope, beta;
     size_t widths[SPEC_MAX_WIDTHS], nw;
     size_t num;           /* assembly: number of sub-networks */
@@ -80,6 +81,7 @@ static int parse_field(spec *s, const char *f) {
     if (!strcmp(key, "ntk") && !val) s->param = WL_PARAM_NTK;
     else if (!strcmp(key, "std") && !val) s->param = WL_PARAM_STD;
     else if (!strcmp(key, "csigma") && !val) s->csigma = 1;
+    else if (!strcmp(key, "concat") && !val) s->concat = 1;
     else if (!strcmp(key, "bias")) {
         s->bias = 1;
         if (val && (parse_double(val, &s->beta) || s->beta < 0))
@@ -151,7 +153,26 @@ out:
 
 /* h_1 = act(dense(x)); h_l = act(dense((h_1 + ... + h_{l-1})/sqrt(l-1)));
  * y = dense((h_1 + ... + h_L)/sqrt(L)) */
+/* concat variant: h_l = act(dense([x, h_1, ..., h_{l-1}])); y = dense([x, h_1, ..., h_L]);
+ * the dense layers' 1/sqrt(fan_in) (NTK) scales the longer inputs */
+static int build_densecat(wl_net *net, const spec *s, size_t x, size_t *y) {
+    size_t L = s->nw - 2, *hs = wl_malloc((L + 1) * sizeof *hs, "densemlp"), in = x;
+    int rc = WL_OK;
+    if (!hs) return WL_ENOMEM;
+    if (L == 0) rc = bad(s, "needs at least one hidden width:", "densemlp");
+    hs[0] = x;
+    for (size_t l = 1; !rc && l <= L + 1; l++) {
+        if (l > 1) TRY(wl_net_add_concat(net, hs, l, &in));
+        if (l <= L) TRY(dense_act(net, s, in, s->widths[l], &hs[l]));
+    }
+    if (!rc) TRY(wl_net_add_dense(net, in, s->widths[s->nw - 1], s->bias, s->beta, y));
+out:
+    free(hs);
+    return rc;
+}
+
 static int build_densemlp(wl_net *net, const spec *s, size_t x, size_t *y) {
+    if (s->concat) return build_densecat(net, s, x, y);
     int rc = same_hidden(s, "densemlp");
     if (rc) return rc;
     size_t L = s->nw - 2, m = s->widths[1], *hs = wl_malloc(L * sizeof *hs, "densemlp"), in = x;
@@ -220,6 +241,7 @@ static int build(wl_net *net, const spec *s, const char *kind, size_t *y) {
     else if (!strcmp(kind, "densemlp")) rc = build_densemlp(net, s, x, y);
     else if (!strcmp(kind, "assembly")) rc = build_assembly(net, s, x, y);
     else rc = bad(s, "unknown kind (mlp, resmlp, densemlp, assembly, linear)", kind);
+    if (!rc && s->concat && strcmp(kind, "densemlp") != 0) rc = bad(s, "concat is a densemlp option, not for", kind);
     if (!rc && s->outact >= 0) rc = wl_net_add_act(net, *y, s->outact, s->slope, 0, y);
     return rc;
 }
