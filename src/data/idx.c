@@ -141,7 +141,7 @@ static int attach_labels(wl_dataset *ds, const char *images, const char *labels)
         free(lab);
         return wl_seterr(WL_EFORMAT,
                          "dimension mismatch: '%s' holds %zu images but labels file '%s' holds "
-                         "%zu %s",
+                         "%zu %s (first dimension, byte 4)",
                          images, ds->n, labels, dims[0], nd == 1 ? "labels" : "rows (not 1-D)");
     }
     ds->labels = wl_calloc(ds->n ? ds->n : 1, sizeof(int), "labels");

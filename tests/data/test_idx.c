@@ -151,6 +151,8 @@ static void test_bad_idx(void **state) {
     write_idx(tmp("lab4"), 0, 1, dl, lab, 4);
     check_error(wl_data_load_idx(tmp("img"), tmp("lab4"), &ds), WL_EFORMAT, "mismatch", "5 images");
     assert_non_null(strstr(wl_errmsg(), "4 labels"));
+    assert_non_null(strstr(wl_errmsg(), "byte 4"));
+    assert_non_null(strstr(wl_errmsg(), tmp("lab4")));
     /* a 1-D file is not an image file */
     check_error(wl_data_load_idx(tmp("lab4"), NULL, &ds), WL_EFORMAT, ">= 2 dimensions", NULL);
     check_error(wl_data_load_idx(tmp("none"), NULL, &ds), WL_EIO, "cannot open", "none");
