@@ -22,6 +22,7 @@
 typedef struct spec {
     const char *text;     /* the whole spec, for messages */
     int act, param, bias, csigma, outact, concat;
+    int leaky_set, named_act; /* leaky=S seen; last activation named other than relu/leaky */
     double slope, beta;
     size_t widths[SPEC_MAX_WIDTHS], nw;
     size_t num;           /* assembly: number of sub-networks */
@@ -88,6 +89,7 @@ static int parse_field(spec *s, const char *f) {
             return bad(s, "bias scale must be a number >= 0 in", f);
     } else if (!strcmp(key, "leaky")) {
         s->act = WL_ACT_LEAKY;
+        s->leaky_set = 1;
         if (val && parse_double(val, &s->slope)) return bad(s, "leaky slope must be a number in", f);
     } else if (!strcmp(key, "outact") && val) {
         if (wl_act_from_name(val, &s->outact)) return bad(s, "unknown output activation in", f);
@@ -95,6 +97,7 @@ static int parse_field(spec *s, const char *f) {
         int a;
         if (wl_act_from_name(key, &a)) return bad(s, "unknown activation or option", f);
         s->act = a;
+        if (a != WL_ACT_RELU && a != WL_ACT_LEAKY) s->named_act = a;
     } else {
         return bad(s, "unknown option", f);
     }
@@ -229,6 +232,9 @@ static int parse(spec *s, char *buf, char **kind) {
         if (!parts[i][0]) return bad(s, "empty field in", s->text);
         rc = parse_field(s, parts[i]);
     }
+    if (!rc && s->leaky_set && s->named_act >= 0)
+        rc = bad(s, "leaky=S selects the leaky relu and conflicts with",
+                 wl_act_name(s->named_act));
     return rc;
 }
 
@@ -263,6 +269,7 @@ int wl_net_from_spec(const char *text, wl_model **out) {
     s->param = WL_PARAM_NTK;
     s->beta = WL_NET_BIAS_SCALE;
     s->outact = -1;
+    s->named_act = -1;
     s->slope = 0.01;
     char *kind = NULL;
     int rc = parse(s, buf, &kind);

@@ -267,6 +267,7 @@ static void test_spec_errors(void **state) {
     expect_error("assembly:3-4-5-1:2", "assembly");
     expect_error("linear:3-4-1", "linear");
     expect_error("mlp:3-4-1:concat", "concat");
+    expect_error("mlp:3-4-1:tanh:leaky=0.1", "tanh");
     expect_error("assembly:3-4-1:100000", "100000");
     expect_error("mlp:4294967296-4294967296-1", "overflow");
     wl_model *m;
