@@ -181,8 +181,10 @@ int wl_data_load_idx(const char *images, const char *labels, wl_dataset *out) {
     /* X_ij = byte / 255 */
     double table[256];
     for (int v = 0; v < 256; v++) table[v] = v / 255.0;
-    size_t count = n * d;
-    for (size_t i = 0; i < count; i++) ds.X[i] = table[px[i]];
+    long long count = (long long)(n * d);
+    /* the first touch of X (page faults) dominates: share it across threads */
+#pragma omp parallel for schedule(static) if (count > (1 << 20))
+    for (long long i = 0; i < count; i++) ds.X[i] = table[px[i]];
     free(px);
     wl_data_set_name(&ds, images);
     if (labels && (rc = attach_labels(&ds, images, labels))) {

@@ -46,6 +46,9 @@ static void test_shapes_and_names(void **state) {
     WL_OK_OR_FAIL(wl_net_from_spec("mlp:5-7:outact=tanh", &m)); /* no hidden layer */
     assert_int_equal(m->dim, 35);
     wl_model_free(m);
+    WL_OK_OR_FAIL(wl_net_from_spec("densemlp:3-4-5-2:concat", &m)); /* 3->4, [3,4]->5, [3,4,5]->2 */
+    assert_int_equal(m->dim, 3 * 4 + 7 * 5 + 12 * 2);
+    wl_model_free(m);
     WL_OK_OR_FAIL(wl_net_from_spec("linear:6-2:bias", &m));
     assert_int_equal(m->dim, 14);
     wl_model_free(m);
@@ -263,6 +266,8 @@ static void test_spec_errors(void **state) {
     expect_error("assembly:3-4-1:x", "x");
     expect_error("assembly:3-4-5-1:2", "assembly");
     expect_error("linear:3-4-1", "linear");
+    expect_error("mlp:3-4-1:concat", "concat");
+    expect_error("mlp:3-4-1:tanh:leaky=0.1", "tanh");
     expect_error("assembly:3-4-1:100000", "100000");
     expect_error("mlp:4294967296-4294967296-1", "overflow");
     wl_model *m;
