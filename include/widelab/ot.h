@@ -57,8 +57,11 @@ void wl_sinkhorn_opts_default(wl_sinkhorn_opts *o);
  * Scaling form: K = exp(-C/eps), u = a / (K v), v = b / (K^T u),
  * P = diag(u) K diag(v). Log form: f_i = -eps LSE_j((g_j - C_ij)/eps) + eps log a_i,
  * and the same for g, P_ij = exp((f_i + g_j - C_ij)/eps).
+ * The log form first runs eps-scaling stages (eps 2^k .. 2 eps, <= 50
+ * iterations each) when (max C - min C) / eps > 50.
  * P (n x m), f (n), g (m) are optional outputs (NULL = not wanted); f, g are
- * the dual potentials (eps log u, eps log v in the scaling form).
+ * the dual potentials (eps log u, eps log v in the scaling form; -inf where
+ * a marginal entry is 0).
  * Returns WL_OK (check res->converged), or WL_ENUMERIC when the scaling form
  * underflows (then res->converged = 0; use the log form). */
 int wl_sinkhorn(const wl_mat *C, const double *a, const double *b, const wl_sinkhorn_opts *o,
@@ -108,7 +111,8 @@ typedef struct wl_wproc_opts {
     size_t relax_iters;  /* Frank-Wolfe iterations of the relaxation [30] */
     int rotation;        /* one-sided only: det Q = +1 [0] */
     size_t k;            /* two-sided: common dimension (0 = min(d1, d2)) [0] */
-    wl_sinkhorn_opts sk; /* Sinkhorn settings when eps > 0 (sk.eps is set from eps) */
+    wl_sinkhorn_opts sk; /* Sinkhorn settings when eps > 0 (sk.eps is set from eps;
+                            defaults with tol 1e-7) */
 } wl_wproc_opts;
 
 void wl_wproc_opts_default(wl_wproc_opts *o);

@@ -128,7 +128,10 @@ int wl_sinkhorn_log(const wl_mat *C, const double *a, const double *b, const wl_
     res->err = err;
     res->converged = isfinite(err) && err <= o->tol;
     int rc = WL_OK;
-    if (!isfinite(res->err) || !wl_all_finite(n, ff) || !wl_all_finite(m, gg)) {
+    int finite = isfinite(res->err);
+    for (size_t i = 0; i < n; i++) finite &= a[i] == 0.0 || isfinite(ff[i]); /* -inf where a_i = 0 */
+    for (size_t j = 0; j < m; j++) finite &= b[j] == 0.0 || isfinite(gg[j]);
+    if (!finite) {
         res->converged = 0;
         rc = wl_seterr(WL_ENUMERIC, "sinkhorn (log domain): potentials became non-finite at "
                                     "iteration %zu (eps = %g)", res->iters, eps);

@@ -355,6 +355,25 @@ static void test_thread_count_independent(void **state) {
     wl_mat_free(&P2);
 }
 
+/* A zero entry in a marginal: that row carries no mass, in both forms. */
+static void test_sinkhorn_zero_mass(void **state) {
+    (void)state;
+    double cd[12] = {0.3, 1.0, 0.2, 0.8, 0.1, 0.9, 0.5, 0.5, 0.7, 0.2, 0.4, 0.6}, pd[12];
+    double a[3] = {0.5, 0.0, 0.5}, b[4] = {0.25, 0.25, 0.25, 0.25};
+    wl_mat C = wl_mat_view(cd, 3, 4), P = wl_mat_view(pd, 3, 4);
+    for (int mode = 0; mode < 2; mode++) {
+        wl_sinkhorn_opts o;
+        wl_sinkhorn_opts_default(&o);
+        o.eps = 0.1;
+        o.mode = mode ? WL_SK_LOG : WL_SK_SCALING;
+        wl_ot_result res;
+        WL_OK_OR_FAIL(wl_sinkhorn(&C, a, b, &o, &P, NULL, NULL, &res));
+        assert_true(res.converged);
+        for (int j = 0; j < 4; j++) assert_true(pd[4 + j] == 0.0);
+        check_marginals(&P, a, b, 1e-8);
+    }
+}
+
 static void test_bad_inputs(void **state) {
     (void)state;
     double cd[4] = {0, 1, 1, 0}, a[2] = {0.5, 0.5}, b[2] = {0.5, 0.6}, neg[2] = {1.5, -0.5};
@@ -386,6 +405,7 @@ int main(void) {
         cmocka_unit_test(test_emd_duality_certificate),
         cmocka_unit_test(test_sinkhorn_small_eps),
         cmocka_unit_test(test_thread_count_independent),
+        cmocka_unit_test(test_sinkhorn_zero_mass),
         cmocka_unit_test(test_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
