@@ -10,7 +10,8 @@
  * Both sides: the same weights (exported as .npy), the same first n
  * Fashion-MNIST training images ([0,1] pixels) with one-hot targets, MSE
  * L = (1/n) sum 1/2 ||f - y||^2, float64, the same thread count, and the same
- * stopping rule: every returned pair has ||H v - lambda v|| <= tol lambda_1
+ * stopping rule: every returned pair has ||H v - lambda v|| <= tol lambda_1 (the
+ * PyTorch side: <= tol |lambda_j|, see hessian_torch.py)
  * (--criterion pyhessian lets the PyTorch side stop as PyHessian does, on a
  * relative eigenvalue change below tol, at most 100 iterations per pair).
  * Prints the medians of the wall times, the products used and the ratio. */
