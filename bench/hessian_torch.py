@@ -93,6 +93,9 @@ def top_k(X, Y, Ws, k, tol, criterion, max_iter, seed):
                 break
             lam_prev = lam
             v = normalize(orth(Hv, vecs))
+        print("  pair %d: lambda %.6g after %d iterations (%d hvps so far), residual/|lambda| %.2e%s"
+              % (j + 1, lam, it + 1, hvps[0], r / abs(lam), "" if done else " (iteration cap)"),
+              file=sys.stderr, flush=True)
         if lam1 is None:
             lam1 = abs(lam)
         eigs.append(lam)
