@@ -57,8 +57,11 @@ void wl_sinkhorn_opts_default(wl_sinkhorn_opts *o);
  * Scaling form: K = exp(-C/eps), u = a / (K v), v = b / (K^T u),
  * P = diag(u) K diag(v). Log form: f_i = -eps LSE_j((g_j - C_ij)/eps) + eps log a_i,
  * and the same for g, P_ij = exp((f_i + g_j - C_ij)/eps).
+ * The log form first runs eps-scaling stages (eps 2^k .. 2 eps, <= 50
+ * iterations each) when (max C - min C) / eps > 50.
  * P (n x m), f (n), g (m) are optional outputs (NULL = not wanted); f, g are
- * the dual potentials (eps log u, eps log v in the scaling form).
+ * the dual potentials (eps log u, eps log v in the scaling form; -inf where
+ * a marginal entry is 0).
  * Returns WL_OK (check res->converged), or WL_ENUMERIC when the scaling form
  * underflows (then res->converged = 0; use the log form). */
 int wl_sinkhorn(const wl_mat *C, const double *a, const double *b, const wl_sinkhorn_opts *o,
@@ -99,8 +102,8 @@ int wl_random_orthogonal(wl_rng *rng, wl_mat *Q);
 /* ---- Wasserstein Procrustes ---------------------------------------------- */
 
 typedef struct wl_wproc_opts {
-    double eps;          /* transport step: 0 = exact (assignment when n == m,
-                            network simplex otherwise), > 0 = Sinkhorn [0] */
+    double eps;          /* transport step: 0 = exact (network simplex; a
+                            permutation when n == m), > 0 = Sinkhorn [0] */
     size_t iters;        /* max alternations per start [100] */
     double tol;          /* stop when the cost changes by <= tol * cost [1e-10] */
     size_t restarts;     /* random orthogonal starts in addition to the relaxation [0] */
@@ -108,7 +111,8 @@ typedef struct wl_wproc_opts {
     size_t relax_iters;  /* Frank-Wolfe iterations of the relaxation [30] */
     int rotation;        /* one-sided only: det Q = +1 [0] */
     size_t k;            /* two-sided: common dimension (0 = min(d1, d2)) [0] */
-    wl_sinkhorn_opts sk; /* Sinkhorn settings when eps > 0 (sk.eps is set from eps) */
+    wl_sinkhorn_opts sk; /* Sinkhorn settings when eps > 0 (sk.eps is set from eps;
+                            defaults with tol 1e-7) */
 } wl_wproc_opts;
 
 void wl_wproc_opts_default(wl_wproc_opts *o);
@@ -139,8 +143,8 @@ int wl_wproc2(const wl_mat *X, const wl_mat *Y, const wl_wproc_opts *o, wl_rng *
  * uniform plan on min_P ||Kx P - P Ky||_F^2 over plans with uniform
  * marginals, Kx_ij = ||x_i - x_j||^2 (n x n), Ky likewise (m x m): invariant
  * to orthogonal maps, and not degenerate for centered clouds as the Gram
- * matrices X X^T are. Linear steps solved exactly (assignment / network
- * simplex), line search in closed form. Costs O(n^2 m + n m^2) per iteration.
+ * matrices X X^T are. Linear steps solved exactly (network simplex), line
+ * search in closed form. Costs O(n^2 m + n m^2) per iteration.
  * X: n x d1, Y: m x d2 (dimensions may differ). P: n x m output. */
 int wl_ot_relax(const wl_mat *X, const wl_mat *Y, size_t iters, wl_mat *P);
 

@@ -244,6 +244,10 @@ static int layout(wl_net *net) {
 }
 
 int wl_net_finish(wl_net *net, wl_model **out) {
+    if (!out) {
+        if (net && !net->finished) wl_net_free(net);
+        return wl_seterr(WL_EINVAL, "net: finish with a NULL output pointer");
+    }
     *out = NULL;
     int rc = check_open(net, "finish");
     if (rc) {

@@ -19,18 +19,55 @@ void wl_sinkhorn_opts_default(wl_sinkhorn_opts *o) {
     o->mode = WL_SK_AUTO;
 }
 
-/* s = k . v with four accumulators.  k, v: m */
-static double dot4(const double *k, const double *v, size_t m) {
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t j = 0;
-    for (; j + 4 <= m; j += 4) {
-        s0 += k[j] * v[j];
-        s1 += k[j + 1] * v[j + 1];
-        s2 += k[j + 2] * v[j + 2];
-        s3 += k[j + 3] * v[j + 3];
+/* Kernels compiled for AVX-512 and AVX2 as well as the baseline ISA; the
+ * loader picks the best the CPU has (GCC/clang function multiversioning). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define WL_SK_CLONES __attribute__((target_clones("arch=skylake-avx512", "avx2", "default")))
+#else
+#define WL_SK_CLONES
+#endif
+
+/* u_i = a_i / (k_i . v), then p += u_i k_i for rows i in [i0, i1) of K (n x m),
+ * four rows at a time so that v and p are read once per four rows.
+ * Returns 1 if some (K v)_i is not > 0 or u_i is not finite. */
+WL_SK_CLONES
+static int fused_rows(const double *K, size_t m, size_t i0, size_t i1, const double *a,
+                      const double *v, double *u, double *p) {
+    int bad = 0;
+    size_t i = i0;
+    for (; i + 4 <= i1; i += 4) {
+        const double *k0 = K + i * m, *k1 = k0 + m, *k2 = k1 + m, *k3 = k2 + m;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        #pragma omp simd reduction(+ : s0, s1, s2, s3)
+        for (size_t j = 0; j < m; j++) {
+            s0 += k0[j] * v[j];
+            s1 += k1[j] * v[j];
+            s2 += k2[j] * v[j];
+            s3 += k3[j] * v[j];
+        }
+        double u0 = a[i] / s0, u1 = a[i + 1] / s1, u2 = a[i + 2] / s2, u3 = a[i + 3] / s3;
+        if (!(s0 > 0.0 && s1 > 0.0 && s2 > 0.0 && s3 > 0.0) || !isfinite(u0) || !isfinite(u1) ||
+            !isfinite(u2) || !isfinite(u3))
+            bad = 1;
+        u[i] = u0;
+        u[i + 1] = u1;
+        u[i + 2] = u2;
+        u[i + 3] = u3;
+        #pragma omp simd
+        for (size_t j = 0; j < m; j++) p[j] += (u0 * k0[j] + u1 * k1[j]) + (u2 * k2[j] + u3 * k3[j]);
     }
-    for (; j < m; j++) s0 += k[j] * v[j];
-    return (s0 + s1) + (s2 + s3);
+    for (; i < i1; i++) {
+        const double *k = K + i * m;
+        double s = 0.0;
+        #pragma omp simd reduction(+ : s)
+        for (size_t j = 0; j < m; j++) s += k[j] * v[j];
+        double ui = a[i] / s;
+        if (!(s > 0.0) || !isfinite(ui)) bad = 1;
+        u[i] = ui;
+        #pragma omp simd
+        for (size_t j = 0; j < m; j++) p[j] += ui * k[j];
+    }
+    return bad;
 }
 
 /* One fused pass over K (n x m): u_i = a_i / (K v)_i, then kt = K^T u
@@ -45,16 +82,13 @@ static int fused_pass(const double *K, size_t n, size_t m, const double *a, cons
         size_t i0 = n * blk / nb, i1 = n * (blk + 1) / nb;
         double *p = part + blk * m;
         memset(p, 0, m * sizeof *p);
-        for (size_t i = i0; i < i1; i++) {
-            const double *k = K + i * m;
-            double s = dot4(k, v, m), ui = a[i] / s;
-            if (!(s > 0.0) || !isfinite(ui)) bad = 1;
-            u[i] = ui;
-            for (size_t j = 0; j < m; j++) p[j] += ui * k[j];
-        }
+        if (fused_rows(K, m, i0, i1, a, v, u, p)) bad = 1;
     }
     memcpy(kt, part, m * sizeof *kt);
-    for (size_t blk = 1; blk < nb; blk++) wl_axpy(m, 1.0, part + blk * m, kt);
+    for (size_t blk = 1; blk < nb; blk++) {
+        const double *p = part + blk * m;
+        for (size_t j = 0; j < m; j++) kt[j] += p[j];
+    }
     return bad;
 }
 
@@ -73,12 +107,12 @@ static void gibbs(const wl_mat *C, double cmin, double eps, double *K) {
     }
 }
 
-/* P_ij = u_i K_ij v_j (written when P != NULL); returns <P, C>. */
+/* P_ij = u_i K_ij v_j (written when P != NULL); returns <P, C>, summed row
+ * by row in a fixed order (the same bits for any thread count). */
 static double scaling_plan(const wl_mat *C, const double *K, const double *u, const double *v,
-                           wl_mat *P) {
+                           wl_mat *P, double *rows) {
     size_t n = C->rows, m = C->cols;
-    double total = 0.0;
-    #pragma omp parallel for schedule(static) reduction(+ : total) if (n * m > WL_OT_PAR_MIN)
+    #pragma omp parallel for schedule(static) if (n * m > WL_OT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         const double *k = K + i * m, *c = C->data + i * C->ld;
         double s = 0.0;
@@ -87,8 +121,10 @@ static double scaling_plan(const wl_mat *C, const double *K, const double *u, co
             s += p * c[j];
             if (P) P->data[i * P->ld + j] = p;
         }
-        total += s;
+        rows[i] = s;
     }
+    double total = 0.0;
+    for (size_t i = 0; i < n; i++) total += rows[i];
     return total;
 }
 
@@ -98,13 +134,13 @@ static int sinkhorn_scaling(const wl_mat *C, const double *a, const double *b, d
                             wl_ot_result *res) {
     size_t n = C->rows, m = C->cols, nb = n < WL_SK_BLOCKS ? n : WL_SK_BLOCKS;
     double *K = wl_malloc(n * m * sizeof(double), "sinkhorn kernel K");
-    double *buf = wl_dalloc(n + 2 * m + nb * m, "sinkhorn scalings");
+    double *buf = wl_dalloc(2 * n + 2 * m + nb * m, "sinkhorn scalings");
     if (!K || !buf) {
         free(K);
         free(buf);
         return WL_ENOMEM;
     }
-    double *u = buf, *v = u + n, *kt = v + m, *part = kt + m;
+    double *u = buf, *v = u + n, *kt = v + m, *part = kt + m, *rows = part + nb * m;
     gibbs(C, cmin, o->eps, K);
     for (size_t j = 0; j < m; j++) v[j] = 1.0;
     int rc = WL_OK, bad = fused_pass(K, n, m, a, v, u, kt, part);
@@ -136,7 +172,7 @@ static int sinkhorn_scaling(const wl_mat *C, const double *a, const double *b, d
                        "(eps = %g, cost range / eps = %g); use the log-domain form",
                        res->iters, o->eps, (cmax - cmin) / o->eps);
     } else {
-        res->cost = scaling_plan(C, K, u, v, P);
+        res->cost = scaling_plan(C, K, u, v, P, rows);
         /* duals of the shifted kernel: f + g = C - cmin on the support scale */
         if (f)
             for (size_t i = 0; i < n; i++) f[i] = o->eps * log(u[i]) + cmin;

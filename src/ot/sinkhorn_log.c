@@ -52,11 +52,12 @@ static void row_update(const wl_mat *C, const double *g, const double *a, double
     }
 }
 
-/* P_ij = exp((f_i + g_j - C_ij) / eps) (written when P != NULL); returns <P, C>. */
-static double log_plan(const wl_mat *C, const double *f, const double *g, double eps, wl_mat *P) {
+/* P_ij = exp((f_i + g_j - C_ij) / eps) (written when P != NULL); returns
+ * <P, C>, summed row by row in a fixed order.  rows: n scratch */
+static double log_plan(const wl_mat *C, const double *f, const double *g, double eps, wl_mat *P,
+                       double *rows) {
     size_t n = C->rows, m = C->cols;
-    double total = 0.0;
-    #pragma omp parallel for schedule(static) reduction(+ : total) if (n * m > WL_OT_PAR_MIN)
+    #pragma omp parallel for schedule(static) if (n * m > WL_OT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         const double *c = C->data + i * C->ld;
         double s = 0.0;
@@ -65,8 +66,10 @@ static double log_plan(const wl_mat *C, const double *f, const double *g, double
             s += p * c[j];
             if (P) P->data[i * P->ld + j] = p;
         }
-        total += s;
+        rows[i] = s;
     }
+    double total = 0.0;
+    for (size_t i = 0; i < n; i++) total += rows[i];
     return total;
 }
 
@@ -103,9 +106,9 @@ int wl_sinkhorn_log(const wl_mat *C, const double *a, const double *b, const wl_
                     double range, wl_mat *P, double *f, double *g, wl_ot_result *res) {
     size_t n = C->rows, m = C->cols;
     double eps = o->eps;
-    double *buf = wl_dalloc(n + 3 * m, "log-domain sinkhorn potentials");
+    double *buf = wl_dalloc(2 * n + 3 * m, "log-domain sinkhorn potentials");
     if (!buf) return WL_ENOMEM;
-    double *ff = buf, *gg = ff + n, *L = gg + m, *mx = L + m;
+    double *ff = buf, *gg = ff + n, *L = gg + m, *mx = L + m, *rows = mx + m;
     size_t check = o->check_every ? o->check_every : 1, used = 0;
     int stages = 0;
     while (stages < 40 && eps * ldexp(1.0, stages) < range / 50.0) stages++;
@@ -125,12 +128,15 @@ int wl_sinkhorn_log(const wl_mat *C, const double *a, const double *b, const wl_
     res->err = err;
     res->converged = isfinite(err) && err <= o->tol;
     int rc = WL_OK;
-    if (!isfinite(res->err) || !wl_all_finite(n, ff) || !wl_all_finite(m, gg)) {
+    int finite = isfinite(res->err);
+    for (size_t i = 0; i < n; i++) finite &= a[i] == 0.0 || isfinite(ff[i]); /* -inf where a_i = 0 */
+    for (size_t j = 0; j < m; j++) finite &= b[j] == 0.0 || isfinite(gg[j]);
+    if (!finite) {
         res->converged = 0;
         rc = wl_seterr(WL_ENUMERIC, "sinkhorn (log domain): potentials became non-finite at "
                                     "iteration %zu (eps = %g)", res->iters, eps);
     } else {
-        res->cost = log_plan(C, ff, gg, eps, P);
+        res->cost = log_plan(C, ff, gg, eps, P, rows);
         if (f) memcpy(f, ff, n * sizeof *f);
         if (g) memcpy(g, gg, m * sizeof *g);
     }

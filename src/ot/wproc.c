@@ -18,6 +18,7 @@ void wl_wproc_opts_default(wl_wproc_opts *o) {
     o->rotation = 0;
     o->k = 0;
     wl_sinkhorn_opts_default(&o->sk);
+    o->sk.tol = 1e-7; /* plans for matching need no more */
 }
 
 /* Work space of one alignment run. X: n x d1, Y: m x d2, maps d1 x k, d2 x k. */

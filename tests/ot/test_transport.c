@@ -315,6 +315,65 @@ static void test_sinkhorn_small_eps(void **state) {
     wl_mat_free(&P);
 }
 
+/* Sinkhorn gives the same bits for 1 and 2 threads (fixed row blocks, ordered
+ * sums). (The cost matrix comes from BLAS, whose GEMM bits may depend on its
+ * thread count, so it is built once.) */
+static void test_thread_count_independent(void **state) {
+    (void)state;
+    wl_rng r;
+    wl_rng_seed(&r, 10);
+    size_t n = 300, m = 310;
+    wl_mat X, Y, C, P1, P2;
+    wl_mat_alloc(&X, n, 4);
+    wl_mat_alloc(&Y, m, 4);
+    wl_mat_alloc(&C, n, m);
+    wl_mat_alloc(&P1, n, m);
+    wl_mat_alloc(&P2, n, m);
+    fill(&r, &X, 1.0);
+    fill(&r, &Y, 1.0);
+    int saved = wl_get_threads();
+    WL_OK_OR_FAIL(wl_ot_cost(&X, &Y, WL_OT_SQEUCLIDEAN, &C));
+    for (int mode = 0; mode < 2; mode++) {
+        wl_ot_result r1, r2;
+        wl_sinkhorn_opts o;
+        wl_sinkhorn_opts_default(&o);
+        o.eps = 0.5;
+        o.mode = mode ? WL_SK_LOG : WL_SK_SCALING;
+        wl_set_threads(1);
+        WL_OK_OR_FAIL(wl_sinkhorn(&C, NULL, NULL, &o, &P1, NULL, NULL, &r1));
+        wl_set_threads(2);
+        WL_OK_OR_FAIL(wl_sinkhorn(&C, NULL, NULL, &o, &P2, NULL, NULL, &r2));
+        assert_true(r1.converged && r1.iters == r2.iters);
+        assert_memory_equal(&r1.cost, &r2.cost, sizeof(double));
+        assert_memory_equal(P1.data, P2.data, n * m * sizeof(double));
+    }
+    wl_set_threads(saved);
+    wl_mat_free(&X);
+    wl_mat_free(&Y);
+    wl_mat_free(&C);
+    wl_mat_free(&P1);
+    wl_mat_free(&P2);
+}
+
+/* A zero entry in a marginal: that row carries no mass, in both forms. */
+static void test_sinkhorn_zero_mass(void **state) {
+    (void)state;
+    double cd[12] = {0.3, 1.0, 0.2, 0.8, 0.1, 0.9, 0.5, 0.5, 0.7, 0.2, 0.4, 0.6}, pd[12];
+    double a[3] = {0.5, 0.0, 0.5}, b[4] = {0.25, 0.25, 0.25, 0.25};
+    wl_mat C = wl_mat_view(cd, 3, 4), P = wl_mat_view(pd, 3, 4);
+    for (int mode = 0; mode < 2; mode++) {
+        wl_sinkhorn_opts o;
+        wl_sinkhorn_opts_default(&o);
+        o.eps = 0.1;
+        o.mode = mode ? WL_SK_LOG : WL_SK_SCALING;
+        wl_ot_result res;
+        WL_OK_OR_FAIL(wl_sinkhorn(&C, a, b, &o, &P, NULL, NULL, &res));
+        assert_true(res.converged);
+        for (int j = 0; j < 4; j++) assert_true(pd[4 + j] == 0.0);
+        check_marginals(&P, a, b, 1e-8);
+    }
+}
+
 static void test_bad_inputs(void **state) {
     (void)state;
     double cd[4] = {0, 1, 1, 0}, a[2] = {0.5, 0.5}, b[2] = {0.5, 0.6}, neg[2] = {1.5, -0.5};
@@ -345,6 +404,8 @@ int main(void) {
         cmocka_unit_test(test_emd_and_assign_brute_force),
         cmocka_unit_test(test_emd_duality_certificate),
         cmocka_unit_test(test_sinkhorn_small_eps),
+        cmocka_unit_test(test_thread_count_independent),
+        cmocka_unit_test(test_sinkhorn_zero_mass),
         cmocka_unit_test(test_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
