@@ -197,10 +197,11 @@ static int write_outputs(const ntk_cli *c, const wl_mat *K, const double *eig, s
     if (rc) return rc;
     wl_json_str(&sm.json, "model", c->model);
     wl_json_str(&sm.json, "mode", c->mode);
-    wl_json_str(&sm.json, "method", wl_ntk_method_name(plan->method));
-    wl_json_int(&sm.json, "rows", (long long)K->rows);
-    wl_json_int(&sm.json, "cols", (long long)K->cols);
-    wl_json_bool(&sm.json, "kernel_on_disk", plan->to_disk);
+    wl_json_str(&sm.json, "method", c->lanczos ? "lanczos-ntkvp" : wl_ntk_method_name(plan->method));
+    wl_json_int(&sm.json, "rows", (long long)plan->rows);
+    wl_json_int(&sm.json, "cols", (long long)plan->cols);
+    wl_json_bool(&sm.json, "kernel_on_disk", plan->to_disk && !c->lanczos);
+    wl_json_bool(&sm.json, "lanczos", c->lanczos > 0);
     wl_json_num(&sm.json, "seconds", secs);
     if (s) json_summary(&sm.json, s, angles);
     return cli_summary_end(&sm);
