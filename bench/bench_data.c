@@ -9,6 +9,7 @@
  *   npy-r    read it back (np.load)
  *   csv-r    read a 2000 x 784 CSV written with %.17g (np.loadtxt)
  * NumPy runs through /usr/bin/python3; ratio = numpy time / widelab time.
+ * The two sides alternate twice; each keeps its better median.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,20 +124,27 @@ int main(int argc, char **argv) {
     if (system(cmd) != 0) return 1;
     wl_dataset_free(&s);
     const char *cases[4] = {"fashion", "npy-w", "npy-r", "csv-r"};
-    double ours[4], np[4];
-    for (int k = 0; k < 4; k++) {
-        double t[64];
-        for (int r = 0; r < reps && r < 64; r++) {
-            double t0 = wl_time();
-            if (run_case(&c, cases[k])) {
-                fprintf(stderr, "bench_data %s: %s\n", cases[k], wl_errmsg());
-                return 1;
+    double ours[4], np[4], tmp4[4];
+    /* the disk and cores are shared: alternate the two sides twice and keep
+     * each side's better median */
+    for (int round = 0; round < 2; round++) {
+        for (int k = 0; k < 4; k++) {
+            double t[64];
+            for (int r = 0; r < reps && r < 64; r++) {
+                double t0 = wl_time();
+                if (run_case(&c, cases[k])) {
+                    fprintf(stderr, "bench_data %s: %s\n", cases[k], wl_errmsg());
+                    return 1;
+                }
+                t[r] = wl_time() - t0;
             }
-            t[r] = wl_time() - t0;
+            double m = median(t, reps < 64 ? reps : 64);
+            ours[k] = round == 0 || m < ours[k] ? m : ours[k];
         }
-        ours[k] = median(t, reps < 64 ? reps : 64);
+        numpy_side(dir, reps, tmp4);
+        for (int k = 0; k < 4; k++)
+            np[k] = round == 0 || (tmp4[k] > 0 && tmp4[k] < np[k]) ? tmp4[k] : np[k];
     }
-    numpy_side(dir, reps, np);
     printf("%-8s %12s %12s %8s\n", "case", "widelab s", "numpy s", "ratio");
     for (int k = 0; k < 4; k++)
         printf("%-8s %12.4f %12.4f %8.2f\n", cases[k], ours[k], np[k],

@@ -1,10 +1,10 @@
-/* Side by side with PyTorch (bench/optim_torch.py, float64, 2 threads) on
- * Fashion-MNIST: softmax regression (linear 784 -> 10 with bias, mean
+/* Side by side with PyTorch (bench/optim_torch.py, float64) on
+ * Fashion-MNIST (same thread count on both sides): softmax regression (linear 784 -> 10 with bias, mean
  * cross-entropy), one epoch of SGD and of MaSS with batch 128 over the rows
  * in order (same trajectory in both, so the final losses must agree), and
  * the full-data gradient and Hessian-vector product. Medians of repetitions.
  *
- *   bench_optim [N=60000] [REPS=5] [DATA_DIR=/usr/share/datasets/fashion-mnist]
+ *   bench_optim [N=60000] [REPS=5] [DATA_DIR=/usr/share/datasets/fashion-mnist] [THREADS=2]
  */
 #include <math.h>
 #include <stdio.h>
@@ -67,8 +67,10 @@ int main(int argc, char **argv) {
     size_t n = argc > 1 ? (size_t)atol(argv[1]) : 60000;
     int reps = argc > 2 ? atoi(argv[2]) : 5;
     const char *dir = argc > 3 ? argv[3] : "/usr/share/datasets/fashion-mnist";
+    int threads = argc > 4 ? atoi(argv[4]) : 2;
     if (reps < 1 || reps > MAXREP) reps = 5;
-    wl_set_threads(2);
+    if (threads < 1) threads = 2;
+    wl_set_threads(threads);
     char ip[1024], lp[1024];
     snprintf(ip, sizeof ip, "%s/train-images-idx3-ubyte.gz", dir);
     snprintf(lp, sizeof lp, "%s/train-labels-idx1-ubyte.gz", dir);
@@ -114,7 +116,7 @@ int main(int argc, char **argv) {
     char *slash = strrchr(script, '/');
     if (slash) strcpy(slash + 1, "optim_torch.py");
     else snprintf(script, sizeof script, "bench/optim_torch.py");
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s %zu %d %d", script, dir, n, BATCH, reps);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s %zu %d %d %d", script, dir, n, BATCH, reps, threads);
     FILE *p = popen(cmd, "r");
     double tmed[4] = {0}, tval[4] = {0};
     char line[512];
@@ -126,8 +128,8 @@ int main(int argc, char **argv) {
             if (!strcmp(nm, names[f])) tmed[f] = t, tval[f] = v;
     }
     int prc = p ? pclose(p) : -1;
-    printf("softmax regression on Fashion-MNIST, n = %zu, batch %d, float64, 2 threads, median of %d\n", n,
-           BATCH, reps);
+    printf("softmax regression on Fashion-MNIST, n = %zu, batch %d, float64, %d threads, median of %d\n", n,
+           BATCH, threads, reps);
     printf("%-11s %12s %12s %9s %20s %20s\n", "run", "widelab s", "torch s", "torch/wl", "widelab value",
            "torch value");
     for (int f = 0; f < 4; f++)

@@ -1,5 +1,5 @@
 """PyTorch side of bench_optim: the same runs as the C program, float64,
-2 threads. Prints one line per measurement: NAME MEDIAN_SECONDS VALUE."""
+the same thread count. Prints one line per measurement: NAME MEDIAN_SECONDS VALUE."""
 import gzip
 import sys
 import time
@@ -30,7 +30,7 @@ def median_time(fn, reps):
 
 def main():
     ddir, n, batch, reps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(sys.argv[5]) if len(sys.argv) > 5 else 2)
     X = torch.from_numpy(load(ddir + "/train-images-idx3-ubyte.gz", n))
     y = torch.from_numpy(labels(ddir + "/train-labels-idx1-ubyte.gz", n))
     d, k = 784, 10

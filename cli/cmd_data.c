@@ -75,6 +75,11 @@ static int run_info(int argc, char **argv) {
     return rc ? cli_fail(cmd.name, rc) : CLI_OK;
 }
 
+static int has_ext(const char *p) {
+    size_t n = strlen(p);
+    return n > 4 && (!strcmp(p + n - 4, ".npy") || !strcmp(p + n - 4, ".csv"));
+}
+
 static int run_convert(int argc, char **argv) {
     static const cli_cmd cmd = {
         "data convert", "IN OUT.npy|OUT.csv [options]",
@@ -95,13 +100,14 @@ static int run_convert(int argc, char **argv) {
     d.data = pos[0];
     wl_dataset tr, te;
     if ((rc = wl_data_prepare(&d, &tr, test_out ? &te : NULL))) return cli_fail(cmd.name, rc);
-    rc = wl_data_write(&tr, pos[1]);
-    if (!rc && test_out) {
-        if (te.n == 0)
-            rc = wl_seterr(WL_EINVAL, "--test-out: '%s' has no test part (give --test-data or "
-                                      "--n-test)", d.data);
-        else rc = wl_data_write(&te, test_out);
-    }
+    /* check what can be checked before anything is written */
+    if (test_out && te.n == 0)
+        rc = wl_seterr(WL_EINVAL, "--test-out: '%s' has no test part (give --test-data or "
+                                  "--n-test)", d.data);
+    if (!rc && test_out && !has_ext(test_out))
+        rc = wl_seterr(WL_EINVAL, "--test-out '%s': expected a .npy or .csv file name", test_out);
+    if (!rc) rc = wl_data_write(&tr, pos[1]);
+    if (!rc && test_out) rc = wl_data_write(&te, test_out);
     if (!rc) printf("wrote %s (%zu x %zu)\n", pos[1], tr.n, tr.d);
     if (!rc && test_out) printf("wrote %s (%zu x %zu)\n", test_out, te.n, te.d);
     wl_dataset_free(&tr);

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "data_opts.h"
+#include "ntk_infinite.h"
 #include "run.h"
 
 const char cmd_ntk_summary[] = "empirical tangent kernel: spectrum, condition number, angles";
@@ -17,6 +18,7 @@ typedef struct ntk_cli {
     size_t n, d, tile, threads, width, lanczos;
     int csigma;
     uint64_t seed;
+    int infinite; /* --infinite: wl_ntk_infinite of the same architecture */
     const cli_opt *opts; /* for config.json */
     size_t nopts;
 } ntk_cli;
@@ -197,7 +199,9 @@ static int write_outputs(const ntk_cli *c, const wl_mat *K, const double *eig, s
     if (rc) return rc;
     wl_json_str(&sm.json, "model", c->model);
     wl_json_str(&sm.json, "mode", c->mode);
-    wl_json_str(&sm.json, "method", c->lanczos ? "lanczos-ntkvp" : wl_ntk_method_name(plan->method));
+    wl_json_str(&sm.json, "method", c->infinite ? "infinite"
+                                    : c->lanczos ? "lanczos-ntkvp"
+                                                 : wl_ntk_method_name(plan->method));
     wl_json_int(&sm.json, "rows", (long long)plan->rows);
     wl_json_int(&sm.json, "cols", (long long)plan->cols);
     wl_json_bool(&sm.json, "kernel_on_disk", plan->to_disk && !c->lanczos);
@@ -217,13 +221,15 @@ static int run_one(const ntk_cli *c) {
     const char *kp = c->out ? cli_path(kpath, sizeof kpath, c->out, "kernel.npy") : NULL;
     int rc = fill_opts(c, &o, kp);
     if (!rc) rc = wl_net_from_spec(c->model, &m);
-    if (!rc) rc = load_params(c, m, &w);
+    if (!rc && !c->infinite) rc = load_params(c, m, &w);
     if (!rc) rc = load_points(c, m->n_in, &X);
     wl_ntk_plan plan = {0};
-    if (!rc) rc = wl_ntk_plan_make(m, X.rows, 0, &o, &plan);
+    if (!rc && !c->infinite) rc = wl_ntk_plan_make(m, X.rows, 0, &o, &plan);
+    plan.rows = plan.cols = c->infinite ? X.rows : plan.rows;
     if (rc) goto done;
     char b1[32];
-    fprintf(stderr, "ntk: %s kernel %zu x %zu of %s (%zu parameters), method %s, tiles of %zu, %s%s\n",
+    if (!c->infinite)
+        fprintf(stderr, "ntk: %s kernel %zu x %zu of %s (%zu parameters), method %s, tiles of %zu, %s%s\n",
             c->mode, plan.rows, plan.cols, c->model, m->dim, wl_ntk_method_name(plan.method),
             plan.tile, wl_fmt_bytes(plan.result_bytes, b1, sizeof b1),
             plan.to_disk ? " streamed to disk" : "");
@@ -232,7 +238,21 @@ static int run_one(const ntk_cli *c) {
     double t0 = wl_time(), top[64], bot[64];
     int angles = 0;
     size_t ne = 0;
-    if (c->lanczos && o.mode != WL_NTK_DIAG) {
+    wl_mat S = {0};
+    if (c->infinite) {
+        rc = cli_ntk_infinite(c->model, &X, &K, c->out ? &S : NULL);
+        ne = K.rows;
+        eig = rc ? NULL : wl_dalloc(ne, "eigenvalues");
+        if (!rc) rc = eig ? wl_ntk_summarize(&K, eig, &s) : WL_ENOMEM;
+        if (!rc && S.data) {
+            char p[4096];
+            size_t sh[2] = {S.rows, S.cols};
+            rc = wl_npy_write(cli_path(p, sizeof p, c->out, "nngp.npy"), S.data, 2, sh);
+        }
+        wl_mat_free(&S);
+        sp = &s;
+        angles = 1;
+    } else if (c->lanczos && o.mode != WL_NTK_DIAG) {
         rc = lanczos_summary(c, m, w, &X, o.mode, &s, top, bot);
         sp = &s;
     } else {
@@ -250,7 +270,7 @@ static int run_one(const ntk_cli *c) {
     double secs = wl_time() - t0;
     if (rc) goto done;
     printf("kernel          %s %zu x %zu (%s), %.3f s\n", c->mode, plan.rows, plan.cols,
-           wl_ntk_method_name(plan.method), secs);
+           c->infinite ? "infinite" : wl_ntk_method_name(plan.method), secs);
     if (sp) print_summary(sp, angles);
     if (o.mode == WL_NTK_DIAG && K.data) {
         double mn = INFINITY, mx = 0, mean = 0;
@@ -327,9 +347,10 @@ static int run_sweep(ntk_cli c) {
             wl_ntk_opts o;
             wl_ntk_summary s;
             rc = eig ? fill_opts(&one, &o, NULL) : WL_ENOMEM;
-            if (!rc) rc = wl_net_from_spec(spec, &m);
-            if (!rc) rc = load_params(&one, m, &w);
-            if (!rc) rc = wl_ntk_empirical(m, w, &X, NULL, &o, &K);
+            if (!rc && c.infinite) rc = cli_ntk_infinite(spec, &X, &K, NULL);
+            if (!rc && !c.infinite) rc = wl_net_from_spec(spec, &m);
+            if (!rc && !c.infinite) rc = load_params(&one, m, &w);
+            if (!rc && !c.infinite) rc = wl_ntk_empirical(m, w, &X, NULL, &o, &K);
             if (!rc) rc = wl_ntk_summarize(&K, eig, &s);
             if (!rc) {
                 printf("%-10s %5zu %14.6e %14.6e %14.6e %10.4f %10.4f\n", a, depths[i],
@@ -353,7 +374,7 @@ static int run_sweep(ntk_cli c) {
 
 int cmd_ntk(int argc, char **argv) {
     static ntk_cli c;
-    cli_opt opts[17 + CLI_DATA_NOPTS] = {
+    cli_opt opts[18 + CLI_DATA_NOPTS] = {
         {"model", CLI_STR, &c.model, "mlp:784-256x3-10:relu:ntk", "network spec (docs/models.md)"},
         {"init", CLI_STR, &c.init, NULL, "parameters from a .npy (default: drawn from --seed)"},
         {"run", CLI_STR, &c.run, NULL, "parameters from a run directory (DIR/params.npy)"},
@@ -371,13 +392,14 @@ int cmd_ntk(int argc, char **argv) {
         {"width", CLI_SIZE, &c.width, "512", "sweep hidden width"},
         {"csigma", CLI_FLAG, &c.csigma, NULL, "sweep: scale activations by sqrt(c_sigma) (2 for relu)"},
         {"out", CLI_STR, &c.out, NULL, "run directory: kernel.npy, eigenvalues.npy, summary.json, spectrum.svg"},
+        {"infinite", CLI_FLAG, &c.infinite, NULL, "infinite-width NTK of the same architecture, per output (docs/kernels.md; --out adds nngp.npy)"},
     };
     const cli_cmd cmd = {"ntk", "[options]",
                          "Computes the empirical tangent kernel K = J J^T of a network at its\n"
                          "parameters on a set of points, and prints lambda_max, lambda_min, the\n"
                          "condition number and the gradient angles. With --depths, prints the\n"
                          "condition number and angles for mlp networks of each depth and activation."};
-    size_t npos, nopts = cli_data_opts_append(opts, 17, sizeof opts / sizeof opts[0], &c.data, NULL);
+    size_t npos, nopts = cli_data_opts_append(opts, 18, sizeof opts / sizeof opts[0], &c.data, NULL);
     int help;
     int rc = cli_parse(&cmd, argc, argv, opts, nopts, NULL, 0, &npos, &help);
     if (rc || help) return rc;
@@ -387,7 +409,8 @@ int cmd_ntk(int argc, char **argv) {
     if (c.lanczos > 64) return cli_usage_error("ntk", "--lanczos takes at most 64");
     if (c.n == 0) return cli_usage_error("ntk", "--n must be at least 1");
     wl_set_threads((int)c.threads);
-    /* --infinite (infinite-width kernel of the same architecture) branches here */
+    if (c.infinite && (strcmp(c.mode, "trace") || c.lanczos))
+        return cli_usage_error("ntk", "--infinite gives the per-output kernel: no --mode full/diag or --lanczos");
     rc = c.depths ? run_sweep(c) : run_one(&c);
     return rc ? cli_fail("ntk", rc) : CLI_OK;
 }

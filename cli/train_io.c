@@ -26,29 +26,17 @@ int cli_params_load(const char *path, const wl_model *m, double *w) {
         int rc = wl_npz_read(path, &a, &n);
         if (rc) return rc;
         const wl_npz_array *flat = wl_npz_find(a, n, "params");
+        int has_flat = flat != NULL;
         if (flat) {
             size_t cnt = flat->ndim ? flat->shape[0] : 1;
             if (flat->dtype != WL_F64 || flat->ndim != 1 || cnt != m->dim)
                 rc = wl_seterr(WL_EINVAL, "%s: 'params' has %zu values, the model has %zu", path,
                                cnt, m->dim);
             else memcpy(w, flat->data, m->dim * sizeof(double));
-        } else {
-            for (size_t b = 0; b < m->n_blocks && !rc; b++) {
-                const wl_param_block *pb = &m->blocks[b];
-                const wl_npz_array *x = wl_npz_find(a, n, pb->name);
-                size_t want = pb->rows * pb->cols, got = 1;
-                if (x) for (int d = 0; d < x->ndim; d++) got *= x->shape[d];
-                if (!x) rc = wl_seterr(WL_EINVAL, "%s: no member '%s' (the model's block %zu)", path, pb->name, b);
-                else if (x->dtype != WL_F64 || got != want)
-                    rc = wl_seterr(WL_EINVAL, "%s: member '%s' has %zu values, the model needs %zu x %zu",
-                                   path, pb->name, got, pb->rows, pb->cols);
-                else memcpy(w + pb->offset, x->data, want * sizeof(double));
-            }
-            if (!rc && m->n_blocks == 0)
-                rc = wl_seterr(WL_EINVAL, "%s: no 'params' member and the model has no named blocks", path);
         }
         wl_npz_free(a, n);
-        return rc;
+        /* per-block members, folded as for torch.nn.Linear */
+        return has_flat || rc ? rc : wl_net_load_npz(m, path, 1, w);
     }
     double *data;
     int ndim;
@@ -71,20 +59,7 @@ int cli_params_save(const char *dir, const wl_model *m, const double *w) {
     size_t shape[1] = {m->dim};
     int rc = wl_npy_write(cli_path(path, sizeof path, dir, "params.npy"), w, 1, shape);
     if (rc || m->n_blocks == 0) return rc;
-    wl_npz_array *arr = calloc(m->n_blocks, sizeof *arr);
-    if (!arr) return wl_seterr(WL_ENOMEM, "out of memory writing params.npz");
-    for (size_t b = 0; b < m->n_blocks; b++) {
-        const wl_param_block *pb = &m->blocks[b];
-        snprintf(arr[b].name, sizeof arr[b].name, "%s", pb->name);
-        arr[b].dtype = WL_F64;
-        arr[b].ndim = pb->ndim;
-        arr[b].shape[0] = pb->rows;
-        arr[b].shape[1] = pb->cols;
-        arr[b].data = (void *)(w + pb->offset);
-    }
-    rc = wl_npz_write(cli_path(path, sizeof path, dir, "params.npz"), arr, m->n_blocks);
-    free(arr);
-    return rc;
+    return wl_net_save_npz(m, w, cli_path(path, sizeof path, dir, "params.npz"), 1);
 }
 
 int cli_add_probes(wl_trainer *t, const char *list) {

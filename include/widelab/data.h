@@ -155,7 +155,8 @@ enum { WL_SYNTH_RELU = 0, WL_SYNTH_TANH = 1 };
 int wl_synth_linreg(wl_rng *rng, size_t n, size_t d, const double *eigs, double decades,
                     int rotate, double noise, wl_dataset *out, double *w_star);
 /* Teacher network: x ~ N(0, I_d), y = (1/sqrt(m)) A act(W x / sqrt(d) + b)
- * + noise, W (m x d), b (m), A (k x m) ~ N(0, 1); act WL_SYNTH_RELU/TANH. */
+ * + noise, W (m x d), b (m), A (k x m) ~ N(0, 1), drawn in that order from
+ * rng, then X; act WL_SYNTH_RELU/TANH. */
 int wl_synth_teacher(wl_rng *rng, size_t n, size_t d, size_t width, size_t k, int act,
                      double noise, wl_dataset *out);
 /* Two Gaussians on the line: label 0 ~ N(-mu, sd^2), label 1 ~ N(+mu, sd^2),

@@ -27,6 +27,9 @@ typedef struct wl_objective wl_objective;
 int wl_objective_new(wl_model *m, wl_loss_kind loss, const wl_mat *X, const wl_mat *Y,
                      wl_objective **out);
 void wl_objective_free(wl_objective *o);
+/* An independent objective for another thread: same loss and data, a clone
+ * of the model (wl_model_clone; freed with the objective). */
+int wl_objective_clone(const wl_objective *o, wl_objective **out);
 wl_model *wl_objective_model(const wl_objective *o);
 size_t wl_objective_n(const wl_objective *o);
 

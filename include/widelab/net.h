@@ -65,7 +65,8 @@ typedef enum wl_act_kind {
 int wl_act_from_name(const char *name, int *act);
 const char *wl_act_name(int act);
 /* sigma(z), sigma'(z), sigma''(z) (any pointer may be NULL); relu-like
- * activations use 0 for the second derivative and the right derivative at 0. */
+ * activations have second derivative 0 and, at 0, PyTorch's first
+ * derivative (relu'(0) = 0, leaky'(0) = slope). */
 void wl_act_eval(int act, double slope, double z, double *f, double *d1, double *d2);
 /* c_sigma = 1 / E[sigma(g)^2], g ~ N(0,1): closed form for identity, relu,
  * leaky relu and square, Gauss-Hermite quadrature (96 nodes) otherwise. */
@@ -123,12 +124,19 @@ int wl_net_ntk_factors(wl_model *m, const double *w, const wl_mat *X, const size
 
 /* gw = J^T G at the w and X of the most recent forward pass (forward, jvp,
  * jvp2, vjp, hvp, xvjp or ntk_factors) on this handle: the backward pass
- * alone, one third cheaper than wl_model_vjp after wl_model_forward. The
+ * alone, one third cheaper than wl_model_vjp after wl_model_forward (when
+ * that batch was larger than one chunk, see wl_net_set_chunk_rows, the
+ * whole vjp is recomputed instead: same numbers, no saving). The
  * caller must not have changed w or X since (the network reads w through
  * the pointer it was given). WL_EUNSUP for models that are not networks
  * (use wl_model_vjp), WL_EINVAL when no forward pass was made or G's shape
  * does not match it. */
 int wl_net_vjp_last(wl_model *m, const wl_mat *G, double *gw);
+
+/* Rows per internal pass: every operation processes a batch in chunks of
+ * this many rows (gradients summed over chunks), which bounds the workspace.
+ * 0 (default) picks about 256 MB per buffer kind (at least 256 rows). */
+int wl_net_set_chunk_rows(wl_model *m, size_t rows);
 
 /* ---- parameters as a state_dict ------------------------------------------ */
 

@@ -10,4 +10,10 @@ int wl_data_labels_from_doubles(const char *path, const double *v, size_t n, int
 /* Sets ds->name to the last path component of path. */
 void wl_data_set_name(wl_dataset *ds, const char *path);
 
+/* A .npy data set; with neither labels nor targets given, the siblings
+ * PATH_labels.npy, PATH_targets.npy (and PATH_true_labels.npy with
+ * PATH_corrupted.npy) written by wl_data_write are picked up. */
+int wl_data_load_npy_set(const char *path, const char *labels, const char *targets,
+                         wl_dataset *out);
+
 #endif

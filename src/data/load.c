@@ -156,7 +156,7 @@ static int load_file(const char *spec, char **parts, int np, wl_dataset *out) {
     if (kind == 'c' && (labels || targets))
         return wl_seterr(WL_EINVAL, "data spec '%s': labels=/targets= apply to .npy and IDX "
                                     "files; use label=COLUMN for CSV", spec);
-    if (kind == 'n') return wl_data_load_npy(path, labels, targets, out);
+    if (kind == 'n') return wl_data_load_npy_set(path, labels, targets, out);
     if (kind == 'i') {
         char sib[4200];
         if (targets)

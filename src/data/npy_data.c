@@ -90,3 +90,73 @@ fail:
     wl_dataset_free(&ds);
     return rc;
 }
+
+/* PATH.npy -> PATH_what.npy when that file exists */
+static const char *npy_sibling(const char *path, const char *what, char *buf, size_t cap) {
+    size_t n = strlen(path);
+    if (n < 4 || strcmp(path + n - 4, ".npy") != 0) return NULL;
+    int w = snprintf(buf, cap, "%.*s_%s.npy", (int)(n - 4), path, what);
+    if (w < 0 || (size_t)w >= cap) return NULL;
+    FILE *f = fopen(buf, "rb");
+    if (!f) return NULL;
+    fclose(f);
+    return buf;
+}
+
+/* true_labels and corrupted siblings, as written by wl_data_write */
+static int attach_noise(wl_dataset *ds, const char *tl, const char *cm) {
+    double *a = NULL, *b = NULL;
+    size_t na, nb, ca, cb;
+    int rc = read_rows(tl, &a, &na, &ca);
+    if (!rc) rc = read_rows(cm, &b, &nb, &cb);
+    if (!rc && (na != ds->n || nb != ds->n || ca != 1 || cb != 1))
+        rc = wl_seterr(WL_EFORMAT, "dimension mismatch: '%s' and '%s' must hold %zu values", tl, cm,
+                       ds->n);
+    size_t nc = 0;
+    if (!rc && !(ds->true_labels = wl_calloc(ds->n ? ds->n : 1, sizeof(int), "true labels")))
+        rc = WL_ENOMEM;
+    if (!rc) rc = wl_data_labels_from_doubles(tl, a, ds->n, ds->true_labels, &nc);
+    if (!rc && !(ds->corrupted = wl_calloc(ds->n ? ds->n : 1, 1, "noise mask"))) rc = WL_ENOMEM;
+    for (size_t i = 0; !rc && i < ds->n; i++) {
+        if (b[i] != 0.0 && b[i] != 1.0)
+            rc = wl_seterr(WL_EFORMAT, "'%s': entry %zu is %g, not 0 or 1", cm, i, b[i]);
+        else ds->corrupted[i] = b[i] != 0.0;
+    }
+    if (!rc && nc > ds->n_classes) ds->n_classes = nc;
+    free(a);
+    free(b);
+    return rc;
+}
+
+/* WL_TARGETS_ONEHOT / PM1 when Y is exactly that encoding of the labels. */
+static int detect_kind(const wl_dataset *ds) {
+    if (!ds->labels || !ds->Y) return ds->Y ? WL_TARGETS_RAW : WL_TARGETS_NONE;
+    int onehot = ds->k == ds->n_classes, pm1 = ds->k == 1 && ds->n_classes == 2;
+    for (size_t i = 0; i < ds->n && (onehot || pm1); i++) {
+        const double *y = ds->Y + i * ds->k;
+        if (pm1 && y[0] != (ds->labels[i] ? 1.0 : -1.0)) pm1 = 0;
+        for (size_t c = 0; onehot && c < ds->k; c++)
+            if (y[c] != ((size_t)ds->labels[i] == c ? 1.0 : 0.0)) onehot = 0;
+    }
+    return onehot ? WL_TARGETS_ONEHOT : pm1 ? WL_TARGETS_PM1 : WL_TARGETS_RAW;
+}
+
+int wl_data_load_npy_set(const char *path, const char *labels, const char *targets,
+                         wl_dataset *out) {
+    char lb[4200], tb[4200], tl[4200], cm[4200];
+    int automatic = !labels && !targets;
+    if (automatic) {
+        labels = npy_sibling(path, "labels", lb, sizeof lb);
+        targets = npy_sibling(path, "targets", tb, sizeof tb);
+    }
+    int rc = wl_data_load_npy(path, labels, targets, out);
+    if (rc) return rc;
+    const char *t = automatic && labels ? npy_sibling(path, "true_labels", tl, sizeof tl) : NULL;
+    const char *c = t ? npy_sibling(path, "corrupted", cm, sizeof cm) : NULL;
+    if (t && c && (rc = attach_noise(out, t, c))) {
+        wl_dataset_free(out);
+        return rc;
+    }
+    out->target_kind = detect_kind(out);
+    return WL_OK;
+}

@@ -108,7 +108,7 @@ static int parse_shape(hparse *p, int *ndim, size_t shape[WL_NPY_MAXDIM]) {
     return WL_OK;
 }
 
-static int dtype_of(const char *descr, const char *path, wl_npy_dtype *t) {
+static int dtype_of(const char *descr, const char *path, size_t at, wl_npy_dtype *t) {
     static const struct { const char *s; wl_npy_dtype t; } tab[] = {
         {"<f8", WL_NPY_F8}, {"<f4", WL_NPY_F4}, {"|u1", WL_NPY_U1}, {"<u1", WL_NPY_U1},
         {"|i1", WL_NPY_I1}, {"<i1", WL_NPY_I1}, {"|b1", WL_NPY_U1}, {"<i2", WL_NPY_I2},
@@ -120,15 +120,16 @@ static int dtype_of(const char *descr, const char *path, wl_npy_dtype *t) {
             return WL_OK;
         }
     return wl_seterr(WL_EFORMAT,
-                     "'%s': unsupported .npy dtype '%s' (expected <f8, <f4, |u1, <i8, <i4 or "
-                     "another little-endian integer type)",
-                     path, descr);
+                     "'%s': unsupported .npy dtype '%s' at byte %zu (expected <f8, <f4, |u1, "
+                     "<i8, <i4 or another little-endian integer type)",
+                     path, descr, at);
 }
 
 int wl_npy_parse_header(const char *h, size_t len, size_t base, const char *path,
                         wl_npy_info *info) {
     hparse p = {h, len, 0, base, path};
     int have_descr = 0, have_order = 0, have_shape = 0, rc;
+    size_t order_at = 0;
     char key[32], descr[32];
     if ((rc = expect(&p, '{'))) return rc;
     for (;;) {
@@ -137,12 +138,15 @@ int wl_npy_parse_header(const char *h, size_t len, size_t base, const char *path
         size_t key_at = p.pos;
         if ((rc = parse_str(&p, key, sizeof key))) return rc;
         if ((rc = expect(&p, ':'))) return rc;
+        skip_ws(&p);
+        size_t val_at = base + p.pos;
         if (strcmp(key, "descr") == 0 && !have_descr) {
             if ((rc = parse_str(&p, descr, sizeof descr))) return rc;
-            if ((rc = dtype_of(descr, path, &info->dtype))) return rc;
+            if ((rc = dtype_of(descr, path, val_at, &info->dtype))) return rc;
             have_descr = 1;
         } else if (strcmp(key, "fortran_order") == 0 && !have_order) {
             if ((rc = parse_bool(&p, &info->fortran))) return rc;
+            order_at = val_at;
             have_order = 1;
         } else if (strcmp(key, "shape") == 0 && !have_shape) {
             if ((rc = parse_shape(&p, &info->ndim, info->shape))) return rc;
@@ -167,9 +171,9 @@ int wl_npy_parse_header(const char *h, size_t len, size_t base, const char *path
                          base, !have_descr ? "descr" : !have_order ? "fortran_order" : "shape");
     if (info->fortran)
         return wl_seterr(WL_EFORMAT,
-                         "'%s': .npy array is in Fortran order (fortran_order: True); save it "
-                         "with numpy.ascontiguousarray first",
-                         path);
+                         "'%s': .npy array is in Fortran order (fortran_order: True at byte "
+                         "%zu); save it with numpy.ascontiguousarray first",
+                         path, order_at);
     return WL_OK;
 }
 
@@ -238,6 +242,36 @@ int wl_npy_read_header(FILE *f, const char *path, wl_npy_info *info) {
     return rc;
 }
 
+/* Little-endian host, '<f8': the bytes are the doubles. */
+static int read_f8_direct(FILE *f, const char *path, const wl_npy_info *info, double *out,
+                          size_t count) {
+    size_t done = 0, chunk = (size_t)1 << 20;
+    while (done < count) {
+        size_t m = count - done < chunk ? count - done : chunk;
+        if (fread(out + done, 8, m, f) != m)
+            return wl_seterr(WL_EIO, "'%s': read error at byte %zu", path,
+                             info->data_offset + done * 8);
+        done += m;
+    }
+    return WL_OK;
+}
+
+/* Any dtype, element by element through a buffer. */
+static int read_converted(FILE *f, const char *path, const wl_npy_info *info, double *out,
+                          size_t count) {
+    unsigned char buf[1 << 16];
+    size_t isz = wl_npy_itemsize(info->dtype), per = sizeof buf / isz, done = 0;
+    while (done < count) {
+        size_t m = count - done < per ? count - done : per;
+        if (fread(buf, isz, m, f) != m)
+            return wl_seterr(WL_EIO, "'%s': read error at byte %zu", path,
+                             info->data_offset + done * isz);
+        for (size_t i = 0; i < m; i++) out[done + i] = decode(info->dtype, buf + i * isz);
+        done += m;
+    }
+    return WL_OK;
+}
+
 int wl_npy_read(const char *path, double **data, int *ndim, size_t shape[8]) {
     *data = NULL;
     FILE *f = fopen(path, "rb");
@@ -272,18 +306,15 @@ int wl_npy_read(const char *path, double **data, int *ndim, size_t shape[8]) {
         fclose(f);
         return WL_ENOMEM;
     }
-    unsigned char buf[1 << 16];
-    size_t per = sizeof buf / isz, done = 0;
-    while (done < count) {
-        size_t m = count - done < per ? count - done : per;
-        if (fread(buf, isz, m, f) != m) {
-            free(out);
-            fclose(f);
-            return wl_seterr(WL_EIO, "'%s': read error at byte %zu", path,
-                             info.data_offset + done * isz);
-        }
-        for (size_t i = 0; i < m; i++) out[done + i] = decode(info.dtype, buf + i * isz);
-        done += m;
+    uint16_t one = 1;
+    unsigned char lsb;
+    memcpy(&lsb, &one, 1);
+    if (info.dtype == WL_NPY_F8 && lsb == 1) rc = read_f8_direct(f, path, &info, out, count);
+    else rc = read_converted(f, path, &info, out, count);
+    if (rc) {
+        free(out);
+        fclose(f);
+        return rc;
     }
     fclose(f);
     *data = out;

@@ -68,6 +68,16 @@ static int write_typed(const char *path, const char *descr, size_t isz, const vo
     return wl_out_commit(&o);
 }
 
+static int host_le(void) {
+    uint16_t one = 1;
+    unsigned char lsb;
+    memcpy(&lsb, &one, 1);
+    return lsb == 1;
+}
+
+/* Writes count doubles as little-endian bytes (directly on LE hosts). */
+static int write_f8(FILE *f, const char *path, const double *x, size_t count);
+
 static void put_f8(unsigned char *b, const void *d, size_t i) {
     uint64_t u;
     memcpy(&u, (const double *)d + i, 8);
@@ -83,8 +93,35 @@ static void put_u1(unsigned char *b, const void *d, size_t i) {
     b[0] = ((const unsigned char *)d)[i];
 }
 
+static int write_f8(FILE *f, const char *path, const double *x, size_t count) {
+    if (host_le()) {
+        if (count && fwrite(x, 8, count, f) != count)
+            return wl_seterr(WL_EIO, "error writing '%s' (disk full?)", path);
+        return WL_OK;
+    }
+    unsigned char buf[1 << 15];
+    size_t per = sizeof buf / 8;
+    for (size_t done = 0; done < count;) {
+        size_t m = count - done < per ? count - done : per;
+        for (size_t i = 0; i < m; i++) put_f8(buf + 8 * i, x, done + i);
+        if (fwrite(buf, 8, m, f) != m)
+            return wl_seterr(WL_EIO, "error writing '%s' (disk full?)", path);
+        done += m;
+    }
+    return WL_OK;
+}
+
 int wl_npy_write(const char *path, const double *data, int ndim, const size_t *shape) {
-    return write_typed(path, "<f8", 8, data, ndim, shape, put_f8);
+    size_t count = 0;
+    int rc = check_shape(path, ndim, shape, &count);
+    if (rc) return rc;
+    wl_out o;
+    if ((rc = wl_out_open(&o, path))) return rc;
+    if ((rc = write_header(o.f, path, "<f8", ndim, shape)) || (rc = write_f8(o.f, path, data, count))) {
+        wl_out_abort(&o);
+        return rc;
+    }
+    return wl_out_commit(&o);
 }
 
 int wl_npy_write_int(const char *path, const int *data, int ndim, const size_t *shape) {
@@ -121,16 +158,8 @@ int wl_npy_stream_write(wl_npy_stream *s, const double *rows, size_t nrows) {
     if (nrows > s->rows_total - s->rows_done)
         return wl_seterr(WL_EINVAL, "'%s': %zu more rows would exceed the %zu rows of the array",
                          s->out.path, nrows, s->rows_total);
-    size_t count = nrows * s->row_elems;
-    unsigned char buf[1 << 15];
-    size_t per = sizeof buf / 8;
-    for (size_t done = 0; done < count;) {
-        size_t m = count - done < per ? count - done : per;
-        for (size_t i = 0; i < m; i++) put_f8(buf + 8 * i, rows, done + i);
-        if (fwrite(buf, 8, m, s->out.f) != m)
-            return wl_seterr(WL_EIO, "error writing '%s' (disk full?)", s->out.path);
-        done += m;
-    }
+    int rc = write_f8(s->out.f, s->out.path, rows, nrows * s->row_elems);
+    if (rc) return rc;
     s->rows_done += nrows;
     return WL_OK;
 }

@@ -1,11 +1,14 @@
-/* Dual activations by quadrature over the 2-D Gaussian, in polar form so that
- * kinks (relu, leaky relu at 0) cost nothing:
+/* Dual activations by quadrature over the 2-D Gaussian in polar form; with
+ * relu-like and custom activations the angle is split at the kinks so that
+ * kinks at 0 cost nothing:
  *   u = s1 r cos(phi), v = s2 r cos(phi - th),  cos th = sxz / (s1 s2),
  *   E[F(u, v)] = 1/(2 pi) int_0^pi dphi int_0^inf e^-t [F(+rho e) + F(-rho e)] dt,
  * rho = sqrt(2t). Gauss-Laguerre in t is exact for positively homogeneous
  * activations (relu: polynomial in t) and fast for smooth ones; Gauss-Legendre
  * in phi on the sectors between the kink lines u = 0 (phi = pi/2) and v = 0
- * (phi = th +- pi/2), where the integrand is smooth. */
+ * (phi = th +- pi/2), where the integrand is smooth. Analytic activations
+ * (tanh, sigmoid, softplus, gelu, erf, ...) skip the sectors: trapezoidal rule
+ * in phi over one period, a third of the points. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -45,7 +48,8 @@ int wl__inf_quad_init(wl_inf_quad *q, size_t order) {
     size_t n = order ? order : 64;
     if (n < 2 || n > 400)
         return wl_seterr(WL_EINVAL, "quadrature order %zu out of range [2, 400]", order);
-    q->nt = q->nphi = n;
+    q->nt = n;
+    q->nphi = n;
     q->rho = wl_dalloc(n, "quadrature nodes");
     q->wt = wl_dalloc(n, "quadrature weights");
     q->xphi = wl_dalloc(n, "quadrature nodes");
@@ -100,12 +104,49 @@ static void sector(const wl_inf_arch *A, const wl_inf_quad *q, double s1, double
     }
 }
 
+/* Analytic activations: the integrand of the angle is analytic and pi-periodic,
+ * so the trapezoidal rule on [0, pi) converges geometrically (no sectors). */
+static void dual_periodic(const wl_inf_arch *A, const wl_inf_quad *q, double s1, double s2,
+                          double th, double *ea, double *ed) {
+    const size_t n = q->nphi;
+    const double h = 3.14159265358979323846 / (double)n;
+    double sa = 0.0, sd = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        double phi = ((double)j + 0.5) * h;
+        double c1 = s1 * cos(phi), c2 = s2 * cos(phi - th);
+        double pa = 0.0, pd = 0.0;
+        for (size_t k = 0; k < q->nt; k++) {
+            double r = q->rho[k], fu, du, fv, dv, gu, eu, gv, ev;
+            wl__inf_act_eval(A, r * c1, &fu, &du);
+            wl__inf_act_eval(A, r * c2, &fv, &dv);
+            wl__inf_act_eval(A, -r * c1, &gu, &eu);
+            wl__inf_act_eval(A, -r * c2, &gv, &ev);
+            pa += q->wt[k] * (fu * fv + gu * gv);
+            pd += q->wt[k] * (du * dv + eu * ev);
+        }
+        sa += pa;
+        sd += pd;
+    }
+    *ea = sa * h / (2.0 * 3.14159265358979323846);
+    *ed = sd * h / (2.0 * 3.14159265358979323846);
+}
+
+/* 1 for activations that are analytic (Gauss-Hermite converges fast); relu-like
+ * and custom activations use the polar rule, exact at kinks at 0. */
+static int smooth(const wl_inf_arch *a) {
+    return a->act != WL_INF_RELU && a->act != WL_INF_LEAKY_RELU && a->act != WL_INF_CUSTOM;
+}
+
 void wl__inf_dual_quad(const wl_inf_arch *a, const wl_inf_quad *q, double sxx, double szz,
                        double sxz, double *ea, double *ed) {
     double s1 = sqrt(fmax(sxx, 0.0)), s2 = sqrt(fmax(szz, 0.0));
     double c = (s1 > 0 && s2 > 0) ? sxz / (s1 * s2) : 1.0;
     c = c > 1 ? 1 : (c < -1 ? -1 : c);
     double th = acos(c);
+    if (smooth(a)) {
+        dual_periodic(a, q, s1, s2, th, ea, ed);
+        return;
+    }
     /* breakpoints in [0, pi]: u = 0 at pi/2, v = 0 at th + pi/2 (mod pi) */
     double b1 = 0.5 * WL_PI, b2 = th + 0.5 * WL_PI;
     if (b2 >= WL_PI) b2 -= WL_PI;
@@ -116,4 +157,47 @@ void wl__inf_dual_quad(const wl_inf_arch *a, const wl_inf_quad *q, double sxx, d
         if (edges[s + 1] - edges[s] > 1e-15) sector(a, q, s1, s2, th, edges[s], edges[s + 1], &sa, &sd);
     *ea = sa / (2.0 * WL_PI);
     *ed = sd / (2.0 * WL_PI);
+}
+
+int wl__inf_uses_cache(const wl_inf_arch *a) { return !wl__inf_has_closed_form(a) && smooth(a); }
+
+size_t wl__inf_cache_len(const wl_inf_quad *q) { return 4 * q->nphi * q->nt; }
+
+/* cache[(j nt + k) 4 + {0,1,2,3}] = act(+u), act'(+u), act(-u), act'(-u),
+ * u = rho_k s1 cos(phi_j) on the periodic rule's nodes. */
+void wl__inf_cache_fill(const wl_inf_arch *a, const wl_inf_quad *q, double sxx, double *cache) {
+    const double s1 = sqrt(fmax(sxx, 0.0)), h = WL_PI / (double)q->nphi;
+    for (size_t j = 0; j < q->nphi; j++) {
+        double c1 = s1 * cos(((double)j + 0.5) * h);
+        for (size_t k = 0; k < q->nt; k++) {
+            double *e = cache + 4 * (j * q->nt + k);
+            wl__inf_act_eval(a, q->rho[k] * c1, &e[0], &e[1]);
+            wl__inf_act_eval(a, -q->rho[k] * c1, &e[2], &e[3]);
+        }
+    }
+}
+
+/* dual_periodic with the first point's values from the cache */
+void wl__inf_dual_cached(const wl_inf_arch *a, const wl_inf_quad *q, const double *cache,
+                         double sxx, double szz, double sxz, double *ea, double *ed) {
+    double s1 = sqrt(fmax(sxx, 0.0)), s2 = sqrt(fmax(szz, 0.0));
+    double c = (s1 > 0 && s2 > 0) ? sxz / (s1 * s2) : 1.0;
+    c = c > 1 ? 1 : (c < -1 ? -1 : c);
+    const double th = acos(c), h = WL_PI / (double)q->nphi;
+    double sa = 0.0, sd = 0.0;
+    for (size_t j = 0; j < q->nphi; j++) {
+        double c2 = s2 * cos(((double)j + 0.5) * h - th), pa = 0.0, pd = 0.0;
+        for (size_t k = 0; k < q->nt; k++) {
+            const double *e = cache + 4 * (j * q->nt + k);
+            double fv, dv, gv, ev;
+            wl__inf_act_eval(a, q->rho[k] * c2, &fv, &dv);
+            wl__inf_act_eval(a, -q->rho[k] * c2, &gv, &ev);
+            pa += q->wt[k] * (e[0] * fv + e[2] * gv);
+            pd += q->wt[k] * (e[1] * dv + e[3] * ev);
+        }
+        sa += pa;
+        sd += pd;
+    }
+    *ea = sa * h / (2.0 * WL_PI);
+    *ed = sd * h / (2.0 * WL_PI);
 }

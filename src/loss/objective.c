@@ -21,6 +21,7 @@ struct wl_objective {
     wl_mat Xb, Yb;       /* gathered rows: cap x d, cap x k */
     wl_mat F, G, JV, HJ; /* cap x k each */
     double *tmp;         /* dim */
+    int owns_model;      /* made by wl_objective_clone */
 };
 
 int wl_objective_new(wl_model *m, wl_loss_kind loss, const wl_mat *X, const wl_mat *Y,
@@ -66,7 +67,22 @@ void wl_objective_free(wl_objective *o) {
     if (!o) return;
     free_buffers(o);
     free(o->tmp);
+    if (o->owns_model) wl_model_free(o->model);
     free(o);
+}
+
+int wl_objective_clone(const wl_objective *o, wl_objective **out) {
+    if (!o || !out) return wl_seterr(WL_EINVAL, "objective clone: NULL argument");
+    *out = NULL;
+    wl_model *m = wl_model_clone(o->model);
+    if (!m) return wl_adderr(wl_errcode() ? wl_errcode() : WL_ENOMEM, "objective clone");
+    int rc = wl_objective_new(m, o->loss, o->X, o->Y, out);
+    if (rc) {
+        wl_model_free(m);
+        return rc;
+    }
+    (*out)->owns_model = 1;
+    return WL_OK;
 }
 
 wl_model *wl_objective_model(const wl_objective *o) { return o ? o->model : NULL; }

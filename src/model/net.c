@@ -244,6 +244,10 @@ static int layout(wl_net *net) {
 }
 
 int wl_net_finish(wl_net *net, wl_model **out) {
+    if (!out) {
+        if (net && !net->finished) wl_net_free(net);
+        return wl_seterr(WL_EINVAL, "net: finish with a NULL output pointer");
+    }
     *out = NULL;
     int rc = check_open(net, "finish");
     if (rc) {
@@ -290,6 +294,7 @@ static wl_model *net_clone(const wl_model *m) {
     memset(net->cap_rows, 0, sizeof net->cap_rows);
     memset(net->ws, 0, sizeof net->ws);
     net->fwd_valid = 0;
+    net->last_chunked = 0;
     net->nodes = NULL;
     net->base.blocks = NULL;
     net->n_nodes = 0;

@@ -7,6 +7,7 @@
  * G = e_c (the same output for every row). */
 #include "net_impl.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int check_mat(const wl_mat *M, size_t rows, size_t cols, const char *what, size_t l,
@@ -54,6 +55,38 @@ static int check_args(wl_net *net, const wl_mat *X, const size_t *outs, size_t n
     return WL_OK;
 }
 
+/* Factors of the rows of one chunk Xc into the row views A_c, B_c. */
+static int factors_chunk(wl_net *net, const double *w, const wl_mat *Xc, const size_t *outs,
+                         size_t n_outs, wl_mat *Ac, wl_mat *Bc, wl_mat *E) {
+    size_t n = Xc->rows;
+    int rc = wl_net_forward_pass(net, w, NULL, Xc, 0);
+    if (rc) return rc;
+    /* A_l = s_l a_{l-1} */
+    for (size_t i = 0, l = 0; Ac && i < net->n_nodes; i++) {
+        const wl_node *nd = &net->nodes[i];
+        if (nd->type != WL_NODE_DENSE) continue;
+        if (i > net->output) /* layers past the output do not move f */
+            copy_scaled(&Ac[l++], NULL, n, nd->fan_in, 0.0);
+        else
+            copy_scaled(&Ac[l++], net->nodes[nd->in[0]].buf[WL_BUF_A], n, nd->fan_in, nd->wscale);
+    }
+    if (!Bc || !n_outs) return WL_OK;
+    /* B_lj = df_c/dz_l: one backward pass from G = e_c in every row */
+    E->rows = n;
+    for (size_t j = 0; j < n_outs && !rc; j++) {
+        wl_mat_zero(E);
+        for (size_t i = 0; i < n; i++) WL_AT(E, i, outs[j]) = 1.0;
+        rc = wl_net_backward_pass(net, E, NULL, 0, 0, 0);
+        for (size_t i = 0, l = 0; !rc && i < net->n_nodes; i++) {
+            const wl_node *nd = &net->nodes[i];
+            if (nd->type != WL_NODE_DENSE) continue;
+            copy_scaled(&Bc[l++ * n_outs + j], i <= net->output ? nd->buf[WL_BUF_G] : NULL, n,
+                        nd->width, 1.0);
+        }
+    }
+    return rc;
+}
+
 int wl_net_ntk_factors(wl_model *m, const double *w, const wl_mat *X, const size_t *outs,
                        size_t n_outs, wl_mat *A, wl_mat *B) {
     if (!m || m->ops != &wl_net_ops)
@@ -61,35 +94,29 @@ int wl_net_ntk_factors(wl_model *m, const double *w, const wl_mat *X, const size
                          m ? m->kind : "NULL");
     wl_net *net = (wl_net *)m;
     int rc = check_args(net, X, outs, n_outs, A, B);
-    if (!rc) rc = wl_net_forward_pass(net, w, NULL, X, 0);
     if (rc) return rc;
-    size_t n = X->rows, k = m->n_out;
-    /* A_l = s_l a_{l-1} */
-    for (size_t i = 0, l = 0; A && i < net->n_nodes; i++) {
-        const wl_node *nd = &net->nodes[i];
-        if (nd->type != WL_NODE_DENSE) continue;
-        if (i > net->output) /* layers past the output do not move f */
-            copy_scaled(&A[l++], NULL, n, nd->fan_in, 0.0);
-        else
-            copy_scaled(&A[l++], net->nodes[nd->in[0]].buf[WL_BUF_A], n, nd->fan_in, nd->wscale);
+    size_t n = X->rows, c = wl_net_chunk(net), L = wl_net_dense_count(m), nb = L * n_outs;
+    size_t cap = n < c ? (n ? n : 1) : c;
+    wl_mat E = {0}, *Ac = NULL, *Bc = NULL;
+    rc = wl_mat_alloc(&E, cap, m->n_out);
+    if (!rc && A && !(Ac = wl_calloc(L ? L : 1, sizeof *Ac, "factor views"))) rc = WL_ENOMEM;
+    if (!rc && B && !(Bc = wl_calloc(nb ? nb : 1, sizeof *Bc, "factor views"))) rc = WL_ENOMEM;
+    for (size_t r0 = 0; !rc && (r0 == 0 || r0 < n); r0 += c) {
+        size_t nr = n - r0 < c ? n - r0 : c;
+        wl_mat Xc = wl_mat_rows(X, r0, nr);
+        for (size_t l = 0; Ac && l < L; l++) Ac[l] = wl_mat_rows(&A[l], r0, nr);
+        for (size_t b = 0; Bc && b < nb; b++) Bc[b] = wl_mat_rows(&B[b], r0, nr);
+        rc = factors_chunk(net, w, &Xc, outs, n_outs, Ac, Bc, &E);
     }
-    if (!B || !n_outs) return WL_OK;
-    wl_mat E;
-    rc = wl_mat_alloc(&E, n ? n : 1, k);
-    if (rc) return rc;
-    E.rows = n;
-    for (size_t j = 0; j < n_outs && !rc; j++) {
-        wl_mat_zero(&E);
-        for (size_t i = 0; i < n; i++) WL_AT(&E, i, outs[j]) = 1.0;
-        rc = wl_net_backward_pass(net, &E, NULL, 0, 0);
-        for (size_t i = 0, l = 0; !rc && i < net->n_nodes; i++) {
-            const wl_node *nd = &net->nodes[i];
-            if (nd->type != WL_NODE_DENSE) continue;
-            copy_scaled(&B[l++ * n_outs + j], i <= net->output ? nd->buf[WL_BUF_G] : NULL, n,
-                        nd->width, 1.0);
-        }
+    net->last_chunked = n > c;
+    if (net->last_chunked) {
+        net->fwd_valid = 0;
+        net->last_X = *X;
+        net->last_w = w;
     }
-    E.rows = n ? n : 1;
+    E.rows = cap;
     wl_mat_free(&E);
+    free(Ac);
+    free(Bc);
     return rc;
 }

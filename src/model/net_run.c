@@ -89,7 +89,8 @@ static void copy_rows(double *Y, wl_mat *M, size_t n, size_t k, int to_buf) {
     }
 }
 
-int wl_net_backward_pass(wl_net *net, const wl_mat *G, double *gw, int order, int xgrad) {
+int wl_net_backward_pass(wl_net *net, const wl_mat *G, double *gw, int order, int xgrad,
+                         int accumulate) {
     unsigned mask = 1u << WL_BUF_G;
     if (order == 1) mask |= 1u << WL_BUF_H;
     size_t n = net->run.n;
@@ -98,13 +99,14 @@ int wl_net_backward_pass(wl_net *net, const wl_mat *G, double *gw, int order, in
     net->run.gw = gw;
     net->run.order = order;
     net->run.xgrad = xgrad;
+    net->run.accumulate = accumulate;
     for (size_t i = 0; i <= net->output; i++) {
         wl_node *nd = &net->nodes[i];
         memset(nd->buf[WL_BUF_G], 0, n * nd->width * sizeof(double));
         if (order == 1) memset(nd->buf[WL_BUF_H], 0, n * nd->width * sizeof(double));
     }
     /* parameters of nodes past the output do not move f */
-    for (size_t i = net->output + 1; gw && i < net->n_nodes; i++) {
+    for (size_t i = net->output + 1; gw && !accumulate && i < net->n_nodes; i++) {
         const wl_node *nd = &net->nodes[i];
         if (nd->type == WL_NODE_DENSE)
             memset(gw + nd->off_w, 0,
@@ -119,61 +121,109 @@ int wl_net_backward_pass(wl_net *net, const wl_mat *G, double *gw, int order, in
     return WL_OK;
 }
 
-/* ---- wl_model operations ----------------------------------------------------- */
+/* ---- wl_model operations, over row chunks -------------------------------------- */
 
-static int net_forward(wl_model *m, const double *w, const wl_mat *X, wl_mat *F) {
-    wl_net *net = (wl_net *)m;
-    int rc = wl_net_forward_pass(net, w, NULL, X, 0);
-    if (!rc) copy_rows(net->nodes[net->output].buf[WL_BUF_A], F, X->rows, m->n_out, 0);
+size_t wl_net_chunk(const wl_net *net) {
+    if (net->chunk_rows) return net->chunk_rows;
+    size_t r = WL_NET_CHUNK_BYTES / (sizeof(double) * (net->total_width ? net->total_width : 1));
+    return r < 256 ? 256 : r;
+}
+
+/* One evaluation: forward pass of order fwd, then (bwd >= 0) a backward pass
+ * of order bwd from G into gw, and out (n x cols) filled from buffer out_buf
+ * of node out_node; all over chunks of rows, gw accumulating across them. */
+typedef struct job {
+    const double *w, *v;
+    const wl_mat *X, *G;
+    double *gw;
+    int fwd, bwd, xgrad;
+    wl_mat *out;
+    size_t out_node;
+    int out_buf;
+} job;
+
+static int run_job(wl_net *net, const job *j) {
+    size_t n = j->X->rows, c = wl_net_chunk(net);
+    int rc = WL_OK;
+    for (size_t r0 = 0; !rc && (r0 == 0 || r0 < n); r0 += c) {
+        size_t nr = n - r0 < c ? n - r0 : c;
+        wl_mat Xc = wl_mat_rows(j->X, r0, nr);
+        rc = wl_net_forward_pass(net, j->w, j->v, &Xc, j->fwd);
+        if (!rc && j->bwd >= 0) {
+            wl_mat Gc = wl_mat_rows(j->G, r0, nr);
+            rc = wl_net_backward_pass(net, &Gc, j->gw, j->bwd, j->xgrad, r0 > 0);
+        }
+        if (!rc && j->out) {
+            wl_mat Oc = wl_mat_rows(j->out, r0, nr);
+            copy_rows(net->nodes[j->out_node].buf[j->out_buf], &Oc, nr, Oc.cols, 0);
+        }
+    }
+    /* several chunks: only the last one's values are in place */
+    net->last_chunked = n > c;
+    if (net->last_chunked) {
+        net->fwd_valid = 0;
+        net->last_X = *j->X;
+        net->last_w = j->w;
+    }
     return rc;
 }
 
-static int net_vjp(wl_model *m, const double *w, const wl_mat *X, const wl_mat *G, double *gw) {
+static int net_forward(wl_model *m, const double *w, const wl_mat *X, wl_mat *F) {
     wl_net *net = (wl_net *)m;
-    int rc = wl_net_forward_pass(net, w, NULL, X, 0);
-    return rc ? rc : wl_net_backward_pass(net, G, gw, 0, 0);
+    job j = {w, NULL, X, NULL, NULL, 0, -1, 0, F, net->output, WL_BUF_A};
+    return run_job(net, &j);
+}
+
+static int net_vjp(wl_model *m, const double *w, const wl_mat *X, const wl_mat *G, double *gw) {
+    job j = {w, NULL, X, G, gw, 0, 0, 0, NULL, 0, 0};
+    return run_job((wl_net *)m, &j);
 }
 
 static int net_jvp(wl_model *m, const double *w, const wl_mat *X, const double *v, wl_mat *JV) {
     wl_net *net = (wl_net *)m;
-    int rc = wl_net_forward_pass(net, w, v, X, 1);
-    if (!rc) copy_rows(net->nodes[net->output].buf[WL_BUF_T], JV, X->rows, m->n_out, 0);
-    return rc;
+    job j = {w, v, X, NULL, NULL, 1, -1, 0, JV, net->output, WL_BUF_T};
+    return run_job(net, &j);
 }
 
 static int net_jvp2(wl_model *m, const double *w, const wl_mat *X, const double *v, wl_mat *Q) {
     wl_net *net = (wl_net *)m;
-    int rc = wl_net_forward_pass(net, w, v, X, 2);
-    if (!rc) copy_rows(net->nodes[net->output].buf[WL_BUF_S], Q, X->rows, m->n_out, 0);
-    return rc;
+    job j = {w, v, X, NULL, NULL, 2, -1, 0, Q, net->output, WL_BUF_S};
+    return run_job(net, &j);
 }
 
 static int net_hvp(wl_model *m, const double *w, const wl_mat *X, const wl_mat *G,
                    const double *v, double *hv) {
-    wl_net *net = (wl_net *)m;
-    int rc = wl_net_forward_pass(net, w, v, X, 1);
-    return rc ? rc : wl_net_backward_pass(net, G, hv, 1, 0);
+    job j = {w, v, X, G, hv, 1, 1, 0, NULL, 0, 0};
+    return run_job((wl_net *)m, &j);
 }
 
 static int net_xvjp(wl_model *m, const double *w, const wl_mat *X, const wl_mat *G, wl_mat *GX) {
     wl_net *net = (wl_net *)m;
-    int rc = wl_net_forward_pass(net, w, NULL, X, 0);
-    if (!rc) rc = wl_net_backward_pass(net, G, NULL, 0, 1);
-    if (!rc) copy_rows(net->nodes[net->input].buf[WL_BUF_G], GX, X->rows, m->n_in, 0);
-    return rc;
+    job j = {w, NULL, X, G, NULL, 0, 0, 1, GX, net->input, WL_BUF_G};
+    return run_job(net, &j);
 }
 
-/* The backward pass alone, from the values of the last forward pass. */
+/* The backward pass alone, from the values of the last forward pass (or, when
+ * that batch took several chunks, the whole vjp again on the same w and X). */
 int wl_net_vjp_last(wl_model *m, const wl_mat *G, double *gw) {
     if (!m || m->ops != &wl_net_ops)
         return wl_seterr(WL_EUNSUP, "vjp_last: only networks keep their forward pass");
     wl_net *net = (wl_net *)m;
-    if (!net->fwd_valid)
+    size_t rows = net->last_chunked ? net->last_X.rows : net->run.n;
+    if (!net->fwd_valid && !net->last_chunked)
         return wl_seterr(WL_EINVAL, "vjp_last: no forward pass to continue from on this handle");
-    if (G->rows != net->run.n || G->cols != m->n_out)
+    if (G->rows != rows || G->cols != m->n_out)
         return wl_seterr(WL_EINVAL, "vjp_last: G is %zu x %zu, the last forward pass was %zu x %zu",
-                         G->rows, G->cols, net->run.n, m->n_out);
-    return wl_net_backward_pass(net, G, gw, 0, 0);
+                         G->rows, G->cols, rows, m->n_out);
+    if (net->last_chunked) return net_vjp(m, net->last_w, &net->last_X, G, gw);
+    return wl_net_backward_pass(net, G, gw, 0, 0, 0);
+}
+
+int wl_net_set_chunk_rows(wl_model *m, size_t rows) {
+    if (!m || m->ops != &wl_net_ops)
+        return wl_seterr(WL_EUNSUP, "set_chunk_rows: the model is not a network");
+    ((wl_net *)m)->chunk_rows = rows;
+    return WL_OK;
 }
 
 const wl_model_ops wl_net_ops = {

@@ -6,6 +6,7 @@
  *
  * WIDTHS = N or NxR (R repeats) joined by '-': input, hidden..., output.
  * FIELDs in any order: an activation name, ntk|std, bias, bias=B, csigma,
+ * concat (densemlp: concatenate instead of summing),
  * outact=ACT, leaky=S. assembly takes the number of sub-networks first.
  */
 #include "net_impl.h"
@@ -20,7 +21,8 @@
 
 typedef struct spec {
     const char *text;     /* the whole spec, for messages */
-    int act, param, bias, csigma, outact;
+    int act, param, bias, csigma, outact, concat;
+    int leaky_set, named_act; /* leaky=S seen; last activation named other than relu/leaky */
     double slope, beta;
     size_t widths[SPEC_MAX_WIDTHS], nw;
     size_t num;           /* assembly: number of sub-networks */
@@ -80,12 +82,14 @@ static int parse_field(spec *s, const char *f) {
     if (!strcmp(key, "ntk") && !val) s->param = WL_PARAM_NTK;
     else if (!strcmp(key, "std") && !val) s->param = WL_PARAM_STD;
     else if (!strcmp(key, "csigma") && !val) s->csigma = 1;
+    else if (!strcmp(key, "concat") && !val) s->concat = 1;
     else if (!strcmp(key, "bias")) {
         s->bias = 1;
         if (val && (parse_double(val, &s->beta) || s->beta < 0))
             return bad(s, "bias scale must be a number >= 0 in", f);
     } else if (!strcmp(key, "leaky")) {
         s->act = WL_ACT_LEAKY;
+        s->leaky_set = 1;
         if (val && parse_double(val, &s->slope)) return bad(s, "leaky slope must be a number in", f);
     } else if (!strcmp(key, "outact") && val) {
         if (wl_act_from_name(val, &s->outact)) return bad(s, "unknown output activation in", f);
@@ -93,6 +97,7 @@ static int parse_field(spec *s, const char *f) {
         int a;
         if (wl_act_from_name(key, &a)) return bad(s, "unknown activation or option", f);
         s->act = a;
+        if (a != WL_ACT_RELU && a != WL_ACT_LEAKY) s->named_act = a;
     } else {
         return bad(s, "unknown option", f);
     }
@@ -151,7 +156,26 @@ out:
 
 /* h_1 = act(dense(x)); h_l = act(dense((h_1 + ... + h_{l-1})/sqrt(l-1)));
  * y = dense((h_1 + ... + h_L)/sqrt(L)) */
+/* concat variant: h_l = act(dense([x, h_1, ..., h_{l-1}])); y = dense([x, h_1, ..., h_L]);
+ * the dense layers' 1/sqrt(fan_in) (NTK) scales the longer inputs */
+static int build_densecat(wl_net *net, const spec *s, size_t x, size_t *y) {
+    size_t L = s->nw - 2, *hs = wl_malloc((L + 1) * sizeof *hs, "densemlp"), in = x;
+    int rc = WL_OK;
+    if (!hs) return WL_ENOMEM;
+    if (L == 0) rc = bad(s, "needs at least one hidden width:", "densemlp");
+    hs[0] = x;
+    for (size_t l = 1; !rc && l <= L + 1; l++) {
+        if (l > 1) TRY(wl_net_add_concat(net, hs, l, &in));
+        if (l <= L) TRY(dense_act(net, s, in, s->widths[l], &hs[l]));
+    }
+    if (!rc) TRY(wl_net_add_dense(net, in, s->widths[s->nw - 1], s->bias, s->beta, y));
+out:
+    free(hs);
+    return rc;
+}
+
 static int build_densemlp(wl_net *net, const spec *s, size_t x, size_t *y) {
+    if (s->concat) return build_densecat(net, s, x, y);
     int rc = same_hidden(s, "densemlp");
     if (rc) return rc;
     size_t L = s->nw - 2, m = s->widths[1], *hs = wl_malloc(L * sizeof *hs, "densemlp"), in = x;
@@ -208,6 +232,9 @@ static int parse(spec *s, char *buf, char **kind) {
         if (!parts[i][0]) return bad(s, "empty field in", s->text);
         rc = parse_field(s, parts[i]);
     }
+    if (!rc && s->leaky_set && s->named_act >= 0)
+        rc = bad(s, "leaky=S selects the leaky relu and conflicts with",
+                 wl_act_name(s->named_act));
     return rc;
 }
 
@@ -220,6 +247,7 @@ static int build(wl_net *net, const spec *s, const char *kind, size_t *y) {
     else if (!strcmp(kind, "densemlp")) rc = build_densemlp(net, s, x, y);
     else if (!strcmp(kind, "assembly")) rc = build_assembly(net, s, x, y);
     else rc = bad(s, "unknown kind (mlp, resmlp, densemlp, assembly, linear)", kind);
+    if (!rc && s->concat && strcmp(kind, "densemlp") != 0) rc = bad(s, "concat is a densemlp option, not for", kind);
     if (!rc && s->outact >= 0) rc = wl_net_add_act(net, *y, s->outact, s->slope, 0, y);
     return rc;
 }
@@ -241,6 +269,7 @@ int wl_net_from_spec(const char *text, wl_model **out) {
     s->param = WL_PARAM_NTK;
     s->beta = WL_NET_BIAS_SCALE;
     s->outact = -1;
+    s->named_act = -1;
     s->slope = 0.01;
     char *kind = NULL;
     int rc = parse(s, buf, &kind);

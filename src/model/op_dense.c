@@ -17,14 +17,13 @@ static void add_row(double *Z, size_t n, size_t out, double c, const double *b) 
     }
 }
 
-/* gb[o] = c * sum_i G[i][o]   G: n x out */
-static void col_sum(const double *G, size_t n, size_t out, double c, double *gb) {
-    memset(gb, 0, out * sizeof *gb);
+/* gb[o] (+)= c * sum_i G[i][o]   G: n x out; acc: add to gb instead of writing */
+static void col_sum(const double *G, size_t n, size_t out, double c, double *gb, int acc) {
+    if (!acc) memset(gb, 0, out * sizeof *gb);
     for (size_t i = 0; i < n; i++) {
         const double *g = G + i * out;
-        for (size_t o = 0; o < out; o++) gb[o] += g[o];
+        for (size_t o = 0; o < out; o++) gb[o] += c * g[o];
     }
-    for (size_t o = 0; o < out; o++) gb[o] *= c;
 }
 
 static void dense_forward(wl_net *net, wl_node *nd) {
@@ -65,12 +64,13 @@ static void dense_backward(wl_net *net, wl_node *nd) {
     double s = nd->wscale, beta = nd->bscale;
     const double *W = r->w + nd->off_w, *A = in->buf[WL_BUF_A], *G = nd->buf[WL_BUF_G];
     int want_in = wl_node_wants_grad(net, in);
+    double acc = r->accumulate ? 1.0 : 0.0; /* a later row chunk adds to gw */
     if (r->order == 0) {
         /* forward: Z = s A W^T + beta 1 b^T
          * gW = s G^T A  (out x fan_in);  gb = beta G^T 1;  gA += s G W */
         if (r->gw) {
-            wl_net_gemm(1, 0, fo, fi, n, s, G, fo, A, fi, 0.0, r->gw + nd->off_w);
-            if (nd->has_bias) col_sum(G, n, fo, beta, r->gw + nd->off_b);
+            wl_net_gemm(1, 0, fo, fi, n, s, G, fo, A, fi, acc, r->gw + nd->off_w);
+            if (nd->has_bias) col_sum(G, n, fo, beta, r->gw + nd->off_b, r->accumulate);
         }
         if (want_in) wl_net_gemm(0, 0, n, fi, fo, s, G, fo, W, fi, 1.0, in->buf[WL_BUF_G]);
         return;
@@ -81,10 +81,10 @@ static void dense_backward(wl_net *net, wl_node *nd) {
     const double *H = nd->buf[WL_BUF_H], *V = r->v + nd->off_w;
     if (r->gw) {
         double *hW = r->gw + nd->off_w;
-        wl_net_gemm(1, 0, fo, fi, n, s, H, fo, A, fi, 0.0, hW);
+        wl_net_gemm(1, 0, fo, fi, n, s, H, fo, A, fi, acc, hW);
         if (!wl_node_is_const(in))
             wl_net_gemm(1, 0, fo, fi, n, s, G, fo, in->buf[WL_BUF_T], fi, 1.0, hW);
-        if (nd->has_bias) col_sum(H, n, fo, beta, r->gw + nd->off_b);
+        if (nd->has_bias) col_sum(H, n, fo, beta, r->gw + nd->off_b, r->accumulate);
     }
     if (want_in) {
         wl_net_gemm(0, 0, n, fi, fo, s, G, fo, W, fi, 1.0, in->buf[WL_BUF_G]);

@@ -73,8 +73,9 @@ int wl_spectral_from_data(const wl_mat *X, wl_spectral *s) {
     if (!X || !s) return wl_seterr(WL_EINVAL, "spectral: NULL argument");
     size_t n = X->rows, d = X->cols;
     if (n == 0 || d == 0) return wl_seterr(WL_EINVAL, "spectral: empty data (%zu x %zu)", n, d);
-    if (!wl_all_finite(n * d, X->data) && X->ld == d)
-        return wl_seterr(WL_ENUMERIC, "spectral: the data contain NaN or Inf");
+    for (size_t i = 0; i < n; i++)
+        if (!wl_all_finite(d, &WL_AT(X, i, 0)))
+            return wl_seterr(WL_ENUMERIC, "spectral: data row %zu contains NaN or Inf", i);
     reset(s, n, d);
     wl_mat H = {0}, Z = {0};
     double *ev = wl_dalloc(d, "eigenvalues"), *c1 = wl_dalloc(n, "norms");

@@ -70,6 +70,13 @@ static void test_bad_input_exit_2(void **state) {
     assert_int_equal(wl_test_cli(args, out, sizeof out), 2);
     snprintf(args, sizeof args, "data convert synth:gauss1d:n=6 %s", tmp("out.txt"));
     assert_int_equal(wl_test_cli(args, out, sizeof out), 2);
+    snprintf(args, sizeof args, "data convert synth:gauss1d:n=6 %s --n-test 2 --test-out %s",
+             tmp("out.npy"), tmp("te.txt"));
+    assert_int_equal(wl_test_cli(args, out, sizeof out), 2);
+    snprintf(args, sizeof args, "data convert synth:gauss1d:n=6 %s --test-out %s", tmp("out.npy"),
+             tmp("te.npy"));
+    assert_int_equal(wl_test_cli(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "no test part"));
     assert_int_equal(count_files(), before);
 }
 
@@ -111,6 +118,17 @@ static void test_convert_roundtrip(void **state) {
     for (size_t i = 0; i < 30; i++) flips += mask[i] != 0;
     assert_int_equal(flips, 8); /* round(0.25 * 30) */
     free(mask);
+    /* the siblings are found by themselves, noise record included */
+    snprintf(args, sizeof args, "data info %s", tmp("tr.npy"));
+    rc = wl_test_cli(args, out, sizeof out);
+    if (rc || !strstr(out, "corrupted  8") || !strstr(out, "k          1 (pm1)"))
+        fail_msg("rc %d: %s", rc, out);
+    wl_dataset auto_;
+    WL_OK_OR_FAIL(wl_data_load(tmp("tr.npy"), &auto_));
+    assert_memory_equal(auto_.true_labels, tr.true_labels, 30 * sizeof(int));
+    assert_memory_equal(auto_.corrupted, tr.corrupted, 30);
+    assert_int_equal(auto_.target_kind, WL_TARGETS_PM1);
+    wl_dataset_free(&auto_);
     snprintf(spec, sizeof spec, "%s:label=label", tmp("te.csv"));
     wl_dataset t2;
     WL_OK_OR_FAIL(wl_data_load(spec, &t2));

@@ -9,6 +9,12 @@ static double json_num(const char *json, const char *key) {
     return p ? strtod(p + strlen(pat), NULL) : NAN;
 }
 
+static void rmtree(const char *dir) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
 /* ||H_f(x)|| of the 2-layer ReLU net scales as m^{-1/2}: the fitted slope is
  * -0.5 and every width matches ||x|| / sqrt(m d). */
 static void test_width_sweep(void **state) {
@@ -32,6 +38,7 @@ static void test_width_sweep(void **state) {
         WL_ASSERT_CLOSE(wl_table_get(t, i, 1) / wl_table_get(t, i, 2), 1.0, 1e-8);
     wl_table_free(t);
     free(js);
+    rmtree(dir);
 }
 
 /* eigenvalues.npy of a run equals the top of a dense LAPACK spectrum of the
@@ -96,6 +103,7 @@ static void test_spectrum_against_dense(void **state) {
     wl_objective_free(obj);
     wl_dataset_free(&ds);
     wl_model_free(m);
+    rmtree(dir);
 }
 
 static void test_bad_input(void **state) {

@@ -138,6 +138,14 @@ static void test_bad_idx(void **state) {
         check_error(wl_data_load_idx(tmp("trunc"), NULL, &ds), WL_EFORMAT, "truncated", "byte 16");
         assert_non_null(strstr(wl_errmsg(), "ends at byte 39"));
     }
+    /* a header promising far more than the file holds is refused before
+     * anything that size is allocated */
+    unsigned dh[3] = {100000, 1000, 1000};
+    write_idx(tmp("huge.gz"), 1, 3, dh, px, sizeof px);
+    check_error(wl_data_load_idx(tmp("huge.gz"), NULL, &ds), WL_EFORMAT, "gzip file can hold",
+                "100000000000 bytes");
+    write_idx(tmp("huge"), 0, 3, dh, px, sizeof px);
+    check_error(wl_data_load_idx(tmp("huge"), NULL, &ds), WL_EFORMAT, "truncated", "ends at byte 46");
     /* truncated header */
     f = fopen(tmp("th"), "wb");
     fwrite("\x00\x00\x08\x03\x00\x00", 1, 6, f);
@@ -151,6 +159,8 @@ static void test_bad_idx(void **state) {
     write_idx(tmp("lab4"), 0, 1, dl, lab, 4);
     check_error(wl_data_load_idx(tmp("img"), tmp("lab4"), &ds), WL_EFORMAT, "mismatch", "5 images");
     assert_non_null(strstr(wl_errmsg(), "4 labels"));
+    assert_non_null(strstr(wl_errmsg(), "byte 4"));
+    assert_non_null(strstr(wl_errmsg(), tmp("lab4")));
     /* a 1-D file is not an image file */
     check_error(wl_data_load_idx(tmp("lab4"), NULL, &ds), WL_EFORMAT, ">= 2 dimensions", NULL);
     check_error(wl_data_load_idx(tmp("none"), NULL, &ds), WL_EIO, "cannot open", "none");

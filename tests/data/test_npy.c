@@ -181,11 +181,11 @@ static void test_bad_files(void **state) {
     fclose(f);
     expect_error(p, WL_EFORMAT, "magic", "byte 0");
     write_raw(p, 1, "{'descr': '>f8', 'fortran_order': False, 'shape': (6,), }", d, 48);
-    expect_error(p, WL_EFORMAT, "'>f8'", NULL);
+    expect_error(p, WL_EFORMAT, "'>f8'", "byte 20");
     write_raw(p, 1, "{'descr': '<c16', 'fortran_order': False, 'shape': (3,), }", d, 48);
     expect_error(p, WL_EFORMAT, "'<c16'", NULL);
     write_raw(p, 1, "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", d, 48);
-    expect_error(p, WL_EFORMAT, "Fortran", NULL);
+    expect_error(p, WL_EFORMAT, "Fortran", "True at byte 44");
     write_raw(p, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 4), }", d, 48);
     expect_error(p, WL_EFORMAT, "truncated", "8 elements");
     write_raw(p, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", d, 48);
@@ -210,12 +210,51 @@ static void test_bad_files(void **state) {
     expect_error(tmp("missing.npy"), WL_EIO, "cannot open", NULL);
 }
 
+static void test_dataset_from_npy(void **state) {
+    (void)state;
+    double X[12], lab5[5] = {0, 1, 2, 1, 0}, labf[4] = {0, 1, 1.5, 0}, T[8];
+    for (int i = 0; i < 12; i++) X[i] = i;
+    for (int i = 0; i < 8; i++) T[i] = -i;
+    size_t sx[3] = {4, 3, 1}, s5 = 5, s4 = 4, st[2] = {4, 2};
+    WL_OK_OR_FAIL(wl_npy_write(tmp("X.npy"), X, 3, sx));
+    WL_OK_OR_FAIL(wl_npy_write(tmp("l5.npy"), lab5, 1, &s5));
+    WL_OK_OR_FAIL(wl_npy_write(tmp("lf.npy"), labf, 1, &s4));
+    WL_OK_OR_FAIL(wl_npy_write(tmp("l4.npy"), lab5, 1, &s4));
+    WL_OK_OR_FAIL(wl_npy_write(tmp("T.npy"), T, 2, st));
+    wl_dataset ds;
+    WL_OK_OR_FAIL(wl_data_load_npy(tmp("X.npy"), tmp("l4.npy"), tmp("T.npy"), &ds));
+    assert_int_equal(ds.n, 4);
+    assert_int_equal(ds.d, 3);
+    assert_int_equal(ds.k, 2);
+    assert_int_equal(ds.n_classes, 3);
+    assert_memory_equal(ds.X, X, sizeof X);
+    assert_memory_equal(ds.Y, T, sizeof T);
+    assert_int_equal(ds.target_kind, WL_TARGETS_RAW);
+    wl_dataset_free(&ds);
+    assert_int_equal(wl_data_load_npy(tmp("X.npy"), tmp("l5.npy"), NULL, &ds), WL_EFORMAT);
+    assert_non_null(strstr(wl_errmsg(), "dimension mismatch"));
+    assert_non_null(strstr(wl_errmsg(), tmp("l5.npy")));
+    assert_int_equal(wl_data_load_npy(tmp("X.npy"), tmp("lf.npy"), NULL, &ds), WL_EFORMAT);
+    assert_non_null(strstr(wl_errmsg(), "label 2 is 1.5"));
+    assert_non_null(strstr(wl_errmsg(), tmp("lf.npy")));
+    assert_null(ds.X);
+    double v = 1;
+    WL_OK_OR_FAIL(wl_npy_write(tmp("scalar.npy"), &v, 0, NULL));
+    assert_int_equal(wl_data_load_npy(tmp("scalar.npy"), NULL, NULL, &ds), WL_EFORMAT);
+    assert_non_null(strstr(wl_errmsg(), "0-d"));
+    char spec[1200];
+    snprintf(spec, sizeof spec, "%s:label=3", tmp("X.npy"));
+    assert_int_equal(wl_data_load(spec, &ds), WL_EINVAL);
+    assert_non_null(strstr(wl_errmsg(), "CSV files only"));
+}
+
 int main(void) {
     if (!wl_test_tmpdir(dir, sizeof dir)) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_bits),     cmocka_unit_test(test_zero_and_empty),
         cmocka_unit_test(test_dtypes_and_versions), cmocka_unit_test(test_int_and_u8_writers),
         cmocka_unit_test(test_stream),              cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_dataset_from_npy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -309,7 +309,8 @@ static void test_custom_and_spec(void **state) {
     b.dfn = my_dtanh;
     WL_OK_OR_FAIL(wl_ntk_infinite(&a, &X, NULL, &T1, NULL));
     WL_OK_OR_FAIL(wl_ntk_infinite(&b, &X, NULL, &T2, NULL));
-    assert_true(max_abs_diff(&T1, &T2) < 1e-14);
+    /* tanh by Gauss-Hermite, the custom function by the polar rule */
+    assert_true(max_abs_diff(&T1, &T2) < 1e-8 * max_abs(&T1));
     WL_OK_OR_FAIL(wl_inf_arch_from_spec("resmlp:3-16x4-2:relu:ntk:csigma", &a, NULL, NULL));
     assert_int_equal(a.topology, WL_INF_RESMLP);
     assert_int_equal(a.csigma, 1);

@@ -354,6 +354,31 @@ static void test_checker(void **state) {
     unmake(&s);
 }
 
+/* a clone evaluates the same numbers with its own model and buffers */
+static void test_clone(void **state) {
+    (void)state;
+    setup s;
+    make(&s, 0, WL_LOSS_XENT, 13);
+    wl_objective *c;
+    WL_OK_OR_FAIL(wl_objective_clone(s.o, &c));
+    assert_ptr_not_equal(wl_objective_model(c), s.m);
+    size_t p = s.m->dim;
+    double *g1 = wl_dalloc(p, "g1"), *g2 = wl_dalloc(p, "g2"), L1, L2;
+    WL_OK_OR_FAIL(wl_objective_grad(s.o, s.w, batch_idx, 5, &L1, g1));
+    WL_OK_OR_FAIL(wl_objective_grad(c, s.w, batch_idx, 5, &L2, g2));
+    assert_true(L1 == L2);
+    assert_memory_equal(g1, g2, p * sizeof(double));
+    free(g1), free(g2);
+    wl_objective_free(c);
+    /* a model without clone is refused */
+    setup t;
+    make(&t, 1, WL_LOSS_MSE, 14);
+    assert_int_equal(wl_objective_clone(t.o, &c), WL_EUNSUP);
+    assert_null(c);
+    unmake(&t);
+    unmake(&s);
+}
+
 static void test_bad_input(void **state) {
     (void)state;
     setup s;
@@ -387,6 +412,7 @@ int main(void) {
         cmocka_unit_test(test_xent_linear),       cmocka_unit_test(test_mse_nonlinear),
         cmocka_unit_test(test_xent_nonlinear),    cmocka_unit_test(test_linear_gn_closed_form),
         cmocka_unit_test(test_xent_values),       cmocka_unit_test(test_checker),
+        cmocka_unit_test(test_clone),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,8 @@ static void test_densemlp(void **state) {
     (void)state;
     nc_check_all("densemlp:3-4x3-2:softplus:ntk", NULL, 4, 7);
     nc_check_all("densemlp:3-4x2-1:leaky=0.1:std:bias", NULL, 4, 8);
+    nc_check_all("densemlp:3-4-5-2:tanh:ntk:concat", NULL, 4, 18);
+    nc_check_all("densemlp:3-3x2-2:relu:std:bias:concat", NULL, 4, 19);
 }
 
 static void test_assembly(void **state) {

@@ -84,6 +84,7 @@ static void test_factors_match_jacobian(void **state) {
     check_factors("mlp:4-6-5-3:erf:ntk:bias=0.4:csigma", 6, two, 2);
     check_factors("resmlp:3-5x2-3:relu:ntk:bias", 4, two, 2);
     check_factors("densemlp:3-4x3-3:gelu:ntk", 4, two, 2);
+    check_factors("densemlp:3-4-5-3:tanh:concat:bias", 4, two, 2);
     check_factors("assembly:3-4-3:3:tanh:bias", 4, two, 2);
 }
 

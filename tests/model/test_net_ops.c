@@ -88,6 +88,38 @@ static void test_dense_closed_form(void **state) {
     wl_model_free(m);
 }
 
+/* add: (sum of inputs)/sqrt(in-degree) under NTK, the plain sum under STD;
+ * concat and scale by value. */
+static void test_add_concat_scale_values(void **state) {
+    (void)state;
+    for (int param = 0; param < 2; param++) {
+        wl_net *net;
+        size_t x, a, b, s, c, k, y;
+        WL_OK_OR_FAIL(wl_net_new(param, &net));
+        WL_OK_OR_FAIL(wl_net_add_input(net, 2, &x));
+        WL_OK_OR_FAIL(wl_net_add_dense(net, x, 2, 0, 0, &a));
+        WL_OK_OR_FAIL(wl_net_add_scale(net, x, 3.0, &b));
+        size_t ins[3] = {a, b, x};
+        WL_OK_OR_FAIL(wl_net_add_add(net, ins, 3, 0.0, &s));
+        size_t cins[2] = {s, b};
+        WL_OK_OR_FAIL(wl_net_add_concat(net, cins, 2, &c));
+        WL_OK_OR_FAIL(wl_net_add_scale(net, c, -0.5, &k));
+        WL_OK_OR_FAIL(wl_net_add_act(net, k, WL_ACT_IDENTITY, 0, 0, &y));
+        wl_model *m;
+        WL_OK_OR_FAIL(wl_net_finish(net, &m));
+        assert_int_equal(m->n_out, 4);
+        double w[4] = {1, 2, 3, 4}, xv[2] = {0.5, -1}, f[4];
+        wl_mat X = wl_mat_view(xv, 1, 2), F = wl_mat_view(f, 1, 4);
+        WL_OK_OR_FAIL(wl_model_forward(m, w, &X, &F));
+        double sw = param == WL_PARAM_NTK ? 1 / sqrt(2.0) : 1.0, sa = param == WL_PARAM_NTK ? 1 / sqrt(3.0) : 1.0;
+        double z0 = sw * (1 * 0.5 + 2 * -1), z1 = sw * (3 * 0.5 + 4 * -1);
+        double e[4] = {-0.5 * sa * (z0 + 3 * 0.5 + 0.5), -0.5 * sa * (z1 + 3 * -1 - 1), -0.5 * 3 * 0.5,
+                       -0.5 * 3 * -1};
+        for (int i = 0; i < 4; i++) WL_ASSERT_CLOSE(f[i], e[i], 1e-15);
+        wl_model_free(m);
+    }
+}
+
 /* Strided views (ld > cols) give the same numbers as packed ones; an empty
  * batch gives zero gradients. */
 static void test_strides_and_empty_batch(void **state) {
@@ -157,12 +189,48 @@ static void test_vjp_last(void **state) {
     free(g2);
 }
 
+/* Clones used from several threads at once give the single-thread numbers
+ * (no shared mutable state between handles). */
+static void test_clones_in_threads(void **state) {
+    (void)state;
+    wl_model *m;
+    WL_OK_OR_FAIL(wl_net_from_spec("mlp:5-16x2-3:tanh:bias", &m));
+    wl_rng r;
+    wl_rng_seed(&r, 12);
+    enum { T = 4, N = 20 };
+    double *w = wl_dalloc(m->dim, "w"), x[T][N * 5], g[N * 3], ref[T][64 * 16 * 4], got[T][64 * 16 * 4];
+    assert_true(m->dim <= 64 * 16 * 4);
+    WL_OK_OR_FAIL(wl_model_init(m, &r, w));
+    wl_rng_normal_fill(&r, &x[0][0], T * N * 5, 0, 1);
+    wl_rng_normal_fill(&r, g, N * 3, 0, 1);
+    wl_mat G = wl_mat_view(g, N, 3);
+    for (int t = 0; t < T; t++) {
+        wl_mat X = wl_mat_view(x[t], N, 5);
+        WL_OK_OR_FAIL(wl_model_vjp(m, w, &X, &G, ref[t]));
+    }
+    wl_model *c[T];
+    for (int t = 0; t < T; t++) assert_non_null(c[t] = wl_model_clone(m));
+    int fails = 0;
+#pragma omp parallel for reduction(+ : fails)
+    for (int t = 0; t < T; t++) {
+        wl_mat X = wl_mat_view(x[t], N, 5);
+        for (int rep = 0; rep < 20; rep++) fails += wl_model_vjp(c[t], w, &X, &G, got[t]) != WL_OK;
+    }
+    assert_int_equal(fails, 0);
+    for (int t = 0; t < T; t++) {
+        assert_memory_equal(ref[t], got[t], m->dim * sizeof(double));
+        wl_model_free(c[t]);
+    }
+    free(w);
+    wl_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_activation),  cmocka_unit_test(test_dense_alone),
         cmocka_unit_test(test_add_concat_scale), cmocka_unit_test(test_input_in_skip),
         cmocka_unit_test(test_dense_closed_form), cmocka_unit_test(test_strides_and_empty_batch),
-        cmocka_unit_test(test_vjp_last),
+        cmocka_unit_test(test_vjp_last),    cmocka_unit_test(test_add_concat_scale_values),    cmocka_unit_test(test_clones_in_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -331,6 +331,69 @@ static void test_net_taylor_fd(void **state) {
     wl_mat_free(&X);
 }
 
+/* Taylor models train under every optimizer. GD on the linearized model with
+ * eta = 1/lambda_max(H_L) (from Lanczos) minimizes a convex quadratic: the
+ * loss decreases at every step. */
+static void test_trainable(void **state) {
+    (void)state;
+    wl_model *net;
+    WL_OK_OR_FAIL(wl_net_from_spec("mlp:3-16-1:tanh:ntk", &net));
+    size_t p = net->dim, n = 16;
+    wl_rng r;
+    wl_rng_seed(&r, 90);
+    double *w0 = malloc(p * sizeof(double)), *w = malloc(p * sizeof(double));
+    WL_OK_OR_FAIL(wl_model_init(net, &r, w0));
+    wl_mat X, Y;
+    wl_mat_alloc(&X, n, 3);
+    wl_mat_alloc(&Y, n, 1);
+    randn(&r, X.data, 3 * n, 1.0);
+    for (size_t i = 0; i < n; i++) WL_AT(&Y, i, 0) = sin(2 * WL_AT(&X, i, 0)) + WL_AT(&X, i, 1);
+    const wl_optim_kind kinds[] = {WL_OPT_GD,   WL_OPT_SGD,  WL_OPT_HEAVYBALL,
+                                   WL_OPT_NESTEROV, WL_OPT_ADAM, WL_OPT_MASS};
+    for (int order = 1; order <= 2; order++) {
+        wl_model *t;
+        wl_objective *obj;
+        WL_OK_OR_FAIL(wl_taylor_new(net, w0, order, &t));
+        WL_OK_OR_FAIL(wl_objective_new(t, WL_LOSS_MSE, &X, &Y, &obj));
+        wl_hessian *h;
+        WL_OK_OR_FAIL(wl_hessian_loss_new(obj, w0, NULL, 0, WL_HESS_LOSS, &h));
+        wl_linop H = wl_hessian_op(h);
+        wl_lanczos_opts lo;
+        wl_lanczos_opts_default(&lo);
+        lo.which = WL_EIG_LA;
+        wl_eig_result er;
+        WL_OK_OR_FAIL(wl_lanczos(&H, &lo, &r, 0, &er));
+        double eta = 1.0 / er.values[0];
+        wl_eig_result_free(&er);
+        wl_hessian_free(h);
+        for (size_t kk = 0; kk < sizeof kinds / sizeof kinds[0]; kk++) {
+            wl_optim_config cfg = wl_optim_defaults(kinds[kk]);
+            cfg.lr = kinds[kk] == WL_OPT_ADAM ? 0.01 : (kinds[kk] == WL_OPT_GD ? eta : 0.2 * eta);
+            cfg.batch = kinds[kk] == WL_OPT_GD ? 0 : 8;
+            wl_optim *opt;
+            WL_OK_OR_FAIL(wl_optim_new(&cfg, p, &opt));
+            wl_batcher *b;
+            WL_OK_OR_FAIL(wl_batcher_new(n, cfg.batch ? cfg.batch : n, 0, &r, &b));
+            WL_OK_OR_FAIL(wl_model_init(t, &r, w)); /* = w0 */
+            double L0, L1, losses[200];
+            WL_OK_OR_FAIL(wl_objective_value(obj, w, NULL, 0, &L0));
+            WL_OK_OR_FAIL(wl_optim_run(opt, obj, b, w, 200, losses));
+            WL_OK_OR_FAIL(wl_objective_value(obj, w, NULL, 0, &L1));
+            if (!(L1 < 0.5 * L0))
+                fail_msg("taylor%d with %s: loss %g -> %g", order, wl_optim_name(kinds[kk]), L0, L1);
+            if (kinds[kk] == WL_OPT_GD && order == 1)
+                for (size_t s = 1; s < 200; s++) assert_true(losses[s] <= losses[s - 1] * (1 + 1e-12));
+            wl_batcher_free(b);
+            wl_optim_free(opt);
+        }
+        wl_objective_free(obj);
+        wl_model_free(t);
+    }
+    wl_model_free(net);
+    free(w0), free(w);
+    wl_mat_free(&X), wl_mat_free(&Y);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ops_against_fd),
@@ -340,6 +403,7 @@ int main(void) {
         cmocka_unit_test(test_relu_quadratic_is_frozen_net),
         cmocka_unit_test(test_linear_of_linear),
         cmocka_unit_test(test_net_taylor_fd),
+        cmocka_unit_test(test_trainable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -191,6 +191,9 @@ static void test_bad_input(void **state) {
     WL_AT(&K, 1, 0) = 0.5;
     WL_AT(&K, 0, 2) = WL_AT(&K, 2, 0) = 3.0;
     assert_int_equal(wl_spectral_from_kernel(&K, &s), WL_ENUMERIC); /* indefinite */
+    WL_AT(&K, 1, 2) = NAN;
+    assert_int_equal(wl_spectral_from_data(&K, &s), WL_ENUMERIC);
+    assert_non_null(strstr(wl_errmsg(), "row 1"));
     wl_mat_free(&K);
 }
 

@@ -63,3 +63,32 @@ char *wl_test_slurp(const char *path, size_t *len) {
     }
     return b;
 }
+
+const char *wl_test_exp_quick(const char *name, const char *const *files) {
+    static char dir[512];
+    char base[256];
+    if (!wl_test_tmpdir(base, sizeof base)) fail_msg("no temporary directory");
+    snprintf(dir, sizeof dir, "%s/%s", base, name);
+    const wl_exp *e = wl_exp_find(name);
+    if (!e) fail_msg("%s", wl_errmsg());
+    wl_exp_ctx ctx = {.out_dir = dir, .quick = 1, .seed = 0};
+    wl_exp_result r;
+    int rc = wl_exp_run(e, &ctx, &r);
+    if (rc) fail_msg("experiment %s: %s", name, wl_errmsg());
+    int bad = 0;
+    for (size_t i = 0; i < r.nclaims; i++) {
+        print_message("%s %s: %s\n", r.claims[i].supported ? "[supported]    " : "[NOT supported]",
+                      r.claims[i].claim, r.claims[i].measured);
+        bad |= !r.claims[i].supported;
+    }
+    if (r.nclaims == 0) fail_msg("experiment %s made no claim", name);
+    if (bad) fail_msg("experiment %s: a claim is not supported", name);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    if (!wl_test_exists(path)) fail_msg("missing %s", path);
+    for (size_t i = 0; files && files[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        if (!wl_test_exists(path)) fail_msg("missing %s", path);
+    }
+    return dir;
+}

@@ -46,4 +46,10 @@ int wl_test_exists(const char *path);
 /* Reads a whole file into a malloc'd NUL-terminated buffer (NULL on error). */
 char *wl_test_slurp(const char *path, size_t *len);
 
+/* Runs experiment `name` in quick mode into a fresh directory, fails the
+ * test unless every claim is supported (printing what was measured), and
+ * checks that each of files (NULL-terminated, relative to the run directory)
+ * exists; returns the run directory (static buffer). */
+const char *wl_test_exp_quick(const char *name, const char *const *files);
+
 #endif
