@@ -266,7 +266,7 @@ int main(int argc, char **argv) {
         if (prepare(dir, "mlp:784-1024x3-10:relu:ntk", 10000, &m)) return 1;
         wl_model_free(m);
         run_widelab(self, dir, "mlp:784-1024x3-10:relu:ntk", WL_NTK_PAR_AUTO, 1, threads,
-                    "3758096384", "n = 10000, mem limit 3.5 GiB", &tt, &rt);
+                    "3435973837", "n = 10000, mem limit 3.2 GiB", &tt, &rt);
     }
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
