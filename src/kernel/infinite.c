@@ -133,14 +133,23 @@ static double act_mean(const wl_inf_arch *a, const wl_inf_quad *q, double v) {
 static int act_step(state *st, const wl_inf_arch *a, const wl_inf_quad *q, double cs) {
     const size_t n1 = st->n1, n2 = st->n2;
     const int sym = st->sym;
+    const int use_cache = wl__inf_uses_cache(a);
+    const size_t clen = use_cache ? wl__inf_cache_len(q) : 0;
     int bad = 0;
 #pragma omp parallel for schedule(dynamic, 4) reduction(| : bad)
     for (size_t i = 0; i < n1; i++) {
+        double *cache = use_cache ? malloc(clen * sizeof(double)) : NULL;
+        if (use_cache && !cache) {
+            bad |= 2;
+            continue;
+        }
+        if (cache) wl__inf_cache_fill(a, q, st->s1[i], cache);
         for (size_t j = sym ? i : 0; j < n2; j++) {
-            double ea, ed;
-            wl__inf_dual(a, q, st->s1[i], st->s2[j], WL_AT(&st->S, i, j), &ea, &ed);
+            double ea, ed, sij = WL_AT(&st->S, i, j);
+            if (cache) wl__inf_dual_cached(a, q, cache, st->s1[i], st->s2[j], sij, &ea, &ed);
+            else wl__inf_dual(a, q, st->s1[i], st->s2[j], sij, &ea, &ed);
             double s = cs * ea, t = cs * ed * WL_AT(&st->T, i, j);
-            if (!isfinite(s) || !isfinite(t)) bad = 1;
+            if (!isfinite(s) || !isfinite(t)) bad |= 1;
             WL_AT(&st->S, i, j) = s;
             WL_AT(&st->T, i, j) = t;
             if (sym) {
@@ -148,7 +157,9 @@ static int act_step(state *st, const wl_inf_arch *a, const wl_inf_quad *q, doubl
                 WL_AT(&st->T, j, i) = t;
             }
         }
+        free(cache);
     }
+    if (bad & 2) return wl_seterr(WL_ENOMEM, "infinite kernel: no memory for quadrature caches");
     if (bad)
         return wl_seterr(WL_ENUMERIC,
                          "infinite kernel: a %s layer produced NaN/Inf (inputs too large?)",

@@ -31,4 +31,13 @@ void wl__inf_dual_quad(const wl_inf_arch *a, const wl_inf_quad *q, double sxx, d
 void wl__inf_dual(const wl_inf_arch *a, const wl_inf_quad *q, double sxx, double szz, double sxz,
                   double *ea, double *ed);
 
+/* Analytic activations under quadrature: the act values at the first
+ * point's nodes, u = +-rho_k s1 cos(phi_j), do not depend on the second point,
+ * so a row of pairs shares them (half the evaluations). */
+int wl__inf_uses_cache(const wl_inf_arch *a);
+size_t wl__inf_cache_len(const wl_inf_quad *q); /* doubles */
+void wl__inf_cache_fill(const wl_inf_arch *a, const wl_inf_quad *q, double sxx, double *cache);
+void wl__inf_dual_cached(const wl_inf_arch *a, const wl_inf_quad *q, const double *cache,
+                         double sxx, double szz, double sxz, double *ea, double *ed);
+
 #endif

@@ -48,7 +48,8 @@ int wl__inf_quad_init(wl_inf_quad *q, size_t order) {
     size_t n = order ? order : 64;
     if (n < 2 || n > 400)
         return wl_seterr(WL_EINVAL, "quadrature order %zu out of range [2, 400]", order);
-    q->nt = q->nphi = n;
+    q->nt = n;
+    q->nphi = n;
     q->rho = wl_dalloc(n, "quadrature nodes");
     q->wt = wl_dalloc(n, "quadrature weights");
     q->xphi = wl_dalloc(n, "quadrature nodes");
@@ -156,4 +157,47 @@ void wl__inf_dual_quad(const wl_inf_arch *a, const wl_inf_quad *q, double sxx, d
         if (edges[s + 1] - edges[s] > 1e-15) sector(a, q, s1, s2, th, edges[s], edges[s + 1], &sa, &sd);
     *ea = sa / (2.0 * WL_PI);
     *ed = sd / (2.0 * WL_PI);
+}
+
+int wl__inf_uses_cache(const wl_inf_arch *a) { return !wl__inf_has_closed_form(a) && smooth(a); }
+
+size_t wl__inf_cache_len(const wl_inf_quad *q) { return 4 * q->nphi * q->nt; }
+
+/* cache[(j nt + k) 4 + {0,1,2,3}] = act(+u), act'(+u), act(-u), act'(-u),
+ * u = rho_k s1 cos(phi_j) on the periodic rule's nodes. */
+void wl__inf_cache_fill(const wl_inf_arch *a, const wl_inf_quad *q, double sxx, double *cache) {
+    const double s1 = sqrt(fmax(sxx, 0.0)), h = WL_PI / (double)q->nphi;
+    for (size_t j = 0; j < q->nphi; j++) {
+        double c1 = s1 * cos(((double)j + 0.5) * h);
+        for (size_t k = 0; k < q->nt; k++) {
+            double *e = cache + 4 * (j * q->nt + k);
+            wl__inf_act_eval(a, q->rho[k] * c1, &e[0], &e[1]);
+            wl__inf_act_eval(a, -q->rho[k] * c1, &e[2], &e[3]);
+        }
+    }
+}
+
+/* dual_periodic with the first point's values from the cache */
+void wl__inf_dual_cached(const wl_inf_arch *a, const wl_inf_quad *q, const double *cache,
+                         double sxx, double szz, double sxz, double *ea, double *ed) {
+    double s1 = sqrt(fmax(sxx, 0.0)), s2 = sqrt(fmax(szz, 0.0));
+    double c = (s1 > 0 && s2 > 0) ? sxz / (s1 * s2) : 1.0;
+    c = c > 1 ? 1 : (c < -1 ? -1 : c);
+    const double th = acos(c), h = WL_PI / (double)q->nphi;
+    double sa = 0.0, sd = 0.0;
+    for (size_t j = 0; j < q->nphi; j++) {
+        double c2 = s2 * cos(((double)j + 0.5) * h - th), pa = 0.0, pd = 0.0;
+        for (size_t k = 0; k < q->nt; k++) {
+            const double *e = cache + 4 * (j * q->nt + k);
+            double fv, dv, gv, ev;
+            wl__inf_act_eval(a, q->rho[k] * c2, &fv, &dv);
+            wl__inf_act_eval(a, -q->rho[k] * c2, &gv, &ev);
+            pa += q->wt[k] * (e[0] * fv + e[2] * gv);
+            pd += q->wt[k] * (e[1] * dv + e[3] * ev);
+        }
+        sa += pa;
+        sd += pd;
+    }
+    *ea = sa * h / (2.0 * WL_PI);
+    *ed = sd * h / (2.0 * WL_PI);
 }

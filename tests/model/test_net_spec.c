@@ -153,6 +153,35 @@ static void test_architectures_by_hand(void **state) {
     wl_model_free(m);
 }
 
+/* An assembly of NUM 2-layer nets of width m (no bias) is, as a function, the
+ * 2-layer net of width NUM m: (1/sqrt NUM) sum_j W2_j a_j / sqrt m =
+ * [W2_1 ... W2_NUM] [a_1; ...; a_NUM] / sqrt(NUM m). */
+static void test_assembly_is_wide_mlp(void **state) {
+    (void)state;
+    const size_t d = 3, m_ = 4, k = 2, N = 5;
+    wl_model *as, *mlp;
+    WL_OK_OR_FAIL(wl_net_from_spec("assembly:3-4-2:5:tanh", &as));
+    WL_OK_OR_FAIL(wl_net_from_spec("mlp:3-20-2:tanh", &mlp));
+    assert_int_equal(as->dim, mlp->dim);
+    double *w = init_w(as, 6), *v = wl_dalloc(mlp->dim, "v");
+    double *W1 = v, *W2 = v + N * m_ * d;
+    for (size_t j = 0; j < N; j++) {
+        const double *a1 = w + as->blocks[2 * j].offset, *a2 = w + as->blocks[2 * j + 1].offset;
+        memcpy(W1 + j * m_ * d, a1, m_ * d * sizeof *w); /* rows j m .. (j+1) m */
+        for (size_t c = 0; c < k; c++)
+            for (size_t i = 0; i < m_; i++) W2[c * N * m_ + j * m_ + i] = a2[c * m_ + i];
+    }
+    double x[6] = {0.3, -1.2, 0.8, 1.1, 0.1, -0.4}, f1[4], f2[4];
+    wl_mat X = wl_mat_view(x, 2, 3), F1 = wl_mat_view(f1, 2, 2), F2 = wl_mat_view(f2, 2, 2);
+    WL_OK_OR_FAIL(wl_model_forward(as, w, &X, &F1));
+    WL_OK_OR_FAIL(wl_model_forward(mlp, v, &X, &F2));
+    for (int i = 0; i < 4; i++) WL_ASSERT_CLOSE(f1[i], f2[i], 1e-14);
+    free(w);
+    free(v);
+    wl_model_free(as);
+    wl_model_free(mlp);
+}
+
 static void moments(const double *x, size_t n, double *mean, double *var) {
     double s = 0, s2 = 0;
     for (size_t i = 0; i < n; i++) s += x[i];
@@ -314,6 +343,7 @@ static void test_builder_errors(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shapes_and_names), cmocka_unit_test(test_architectures_by_hand),
+        cmocka_unit_test(test_assembly_is_wide_mlp),
         cmocka_unit_test(test_init_statistics),  cmocka_unit_test(test_csigma),
         cmocka_unit_test(test_spec_errors),      cmocka_unit_test(test_builder_errors),
     };
