@@ -237,8 +237,12 @@ int wl_data_load_idx(const char *images, const char *labels, wl_dataset *out) {
     int rc = open_images(images, &g, &n, &d, &head);
     if (rc) return rc;
     wl_dataset ds;
-    rc = wl_dataset_alloc(&ds, n, d, 0, 0);
-    if (!rc) rc = read_idx_pixels(g, images, head, n * d, ds.X);
+    memset(&ds, 0, sizeof ds);
+    ds.n = n;
+    ds.d = d;
+    /* every entry is written below: no need for zeroed (calloc) memory */
+    ds.X = wl_malloc(n * d * sizeof(double), "IDX images");
+    rc = ds.X ? read_idx_pixels(g, images, head, n * d, ds.X) : WL_ENOMEM;
     gzclose(g);
     if (rc) {
         if (ds.X) wl_dataset_free(&ds);
