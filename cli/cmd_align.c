@@ -197,6 +197,10 @@ int cmd_align(int argc, char **argv) {
         if (!a.match || !a.weight) rc = wl_seterr(WL_ENOMEM, "align: out of memory for %zu rows", X.rows);
     }
     if (!rc && c.out) rc = cli_run_begin(c.out, "align", c.seed, opts, nopts);
+    if (!rc && strcmp(c.method, "procrustes") && strcmp(c.init, "relax") == 0 &&
+        (double)X.rows * (double)Y.rows > 4e6)
+        fprintf(stderr, "widelab align: note: the relaxation start costs O(n^2 m) per iteration "
+                        "(n = %zu, m = %zu); --init random --restarts R is faster\n", X.rows, Y.rows);
     double t0 = wl_time();
     if (!rc) {
         if (strcmp(c.method, "procrustes") == 0) rc = run_procrustes(&c, &X, &Y, &a);

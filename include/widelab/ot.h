@@ -102,8 +102,8 @@ int wl_random_orthogonal(wl_rng *rng, wl_mat *Q);
 /* ---- Wasserstein Procrustes ---------------------------------------------- */
 
 typedef struct wl_wproc_opts {
-    double eps;          /* transport step: 0 = exact (assignment when n == m,
-                            network simplex otherwise), > 0 = Sinkhorn [0] */
+    double eps;          /* transport step: 0 = exact (network simplex; a
+                            permutation when n == m), > 0 = Sinkhorn [0] */
     size_t iters;        /* max alternations per start [100] */
     double tol;          /* stop when the cost changes by <= tol * cost [1e-10] */
     size_t restarts;     /* random orthogonal starts in addition to the relaxation [0] */
@@ -143,8 +143,8 @@ int wl_wproc2(const wl_mat *X, const wl_mat *Y, const wl_wproc_opts *o, wl_rng *
  * uniform plan on min_P ||Kx P - P Ky||_F^2 over plans with uniform
  * marginals, Kx_ij = ||x_i - x_j||^2 (n x n), Ky likewise (m x m): invariant
  * to orthogonal maps, and not degenerate for centered clouds as the Gram
- * matrices X X^T are. Linear steps solved exactly (assignment / network
- * simplex), line search in closed form. Costs O(n^2 m + n m^2) per iteration.
+ * matrices X X^T are. Linear steps solved exactly (network simplex), line
+ * search in closed form. Costs O(n^2 m + n m^2) per iteration.
  * X: n x d1, Y: m x d2 (dimensions may differ). P: n x m output. */
 int wl_ot_relax(const wl_mat *X, const wl_mat *Y, size_t iters, wl_mat *P);
 

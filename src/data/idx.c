@@ -68,6 +68,22 @@ static int read_idx_head(gzFile g, const char *path, int *ndim, size_t dims[8], 
     return WL_OK;
 }
 
+/* After the body: got == count bytes arrived and nothing follows. */
+static int finish_body(gzFile g, const char *path, size_t head, size_t count, size_t got) {
+    if (got < count)
+        return wl_seterr(WL_EFORMAT,
+                         "'%s': truncated IDX data: the header promises %zu bytes from byte "
+                         "%zu, the file ends at byte %zu",
+                         path, count, head, head + got);
+    unsigned char extra;
+    long long r = gz_read_all(g, &extra, 1);
+    if (r < 0) return gz_fail(g, path, head + got);
+    if (r > 0)
+        return wl_seterr(WL_EFORMAT, "'%s': extra bytes after the IDX data at byte %zu", path,
+                         head + count);
+    return WL_OK;
+}
+
 /* Reads count bytes, growing the buffer as data arrives (so a lying header
  * cannot make us allocate more than the file holds). */
 static int read_idx_body(gzFile g, const char *path, size_t head, size_t count, size_t fsize,
@@ -97,20 +113,10 @@ static int read_idx_body(gzFile g, const char *path, size_t head, size_t count, 
         if (r == 0) break;
         got += (size_t)r;
     }
-    if (got < count) {
+    int rc = finish_body(g, path, head, count, got);
+    if (rc) {
         free(buf);
-        return wl_seterr(WL_EFORMAT,
-                         "'%s': truncated IDX data: the header promises %zu bytes from byte "
-                         "%zu, the file ends at byte %zu",
-                         path, count, head, head + got);
-    }
-    unsigned char extra;
-    long long r = gz_read_all(g, &extra, 1);
-    if (r != 0) {
-        free(buf);
-        if (r < 0) return gz_fail(g, path, head + got);
-        return wl_seterr(WL_EFORMAT, "'%s': extra bytes after the IDX data at byte %zu", path,
-                         head + count);
+        return rc;
     }
     *out = buf;
     return WL_OK;
@@ -159,33 +165,89 @@ static int attach_labels(wl_dataset *ds, const char *images, const char *labels)
     return WL_OK;
 }
 
-int wl_data_load_idx(const char *images, const char *labels, wl_dataset *out) {
-    memset(out, 0, sizeof *out);
-    unsigned char *px;
-    int nd;
-    size_t dims[8];
-    int rc = wl_idx_read(images, &px, &nd, dims);
-    if (rc) return rc;
-    if (nd < 2) {
-        free(px);
-        return wl_seterr(WL_EFORMAT, "'%s': IDX image file must have >= 2 dimensions, has %d",
-                         images, nd);
-    }
-    size_t n = dims[0], d = 1;
-    for (int i = 1; i < nd; i++) d *= dims[i];
-    wl_dataset ds;
-    if ((rc = wl_dataset_alloc(&ds, n, d, 0, 0))) {
-        free(px);
-        return rc;
-    }
-    /* X_ij = byte / 255 */
+/* X_i = byte_i / 255 for the count bytes of the body, converted chunk by
+ * chunk as they are inflated (no copy of the whole byte array). */
+static int read_idx_pixels(gzFile g, const char *path, size_t head, size_t count, double *X) {
     double table[256];
     for (int v = 0; v < 256; v++) table[v] = v / 255.0;
-    long long count = (long long)(n * d);
-    /* the first touch of X (page faults) dominates: share it across threads */
-#pragma omp parallel for schedule(static) if (count > (1 << 20))
-    for (long long i = 0; i < count; i++) ds.X[i] = table[px[i]];
-    free(px);
+    size_t chunk = (size_t)1 << 20, got = 0;
+    unsigned char *buf = wl_malloc(chunk, "IDX chunk");
+    if (!buf) return WL_ENOMEM;
+    while (got < count) {
+        size_t want = count - got < chunk ? count - got : chunk;
+        long long r = gz_read_all(g, buf, want);
+        if (r < 0) {
+            free(buf);
+            return gz_fail(g, path, head + got);
+        }
+        for (long long i = 0; i < r; i++) X[got + (size_t)i] = table[buf[i]];
+        got += (size_t)r;
+        if ((size_t)r < want) break;
+    }
+    free(buf);
+    return finish_body(g, path, head, count, got);
+}
+
+/* Opens an IDX image file and reads its header: n items of d bytes. */
+static int open_images(const char *path, gzFile *g, size_t *n, size_t *d, size_t *head) {
+    int nd;
+    size_t dims[8], count = 0;
+    *g = gzopen(path, "rb");
+    if (!*g) return wl_seterr(WL_EIO, "cannot open '%s': %s", path, strerror(errno));
+    gzbuffer(*g, 1u << 20);
+    int rc = read_idx_head(*g, path, &nd, dims, &count);
+    if (!rc && nd < 2)
+        rc = wl_seterr(WL_EFORMAT, "'%s': IDX image file must have >= 2 dimensions, has %d (byte 3)",
+                       path, nd);
+    if (rc) {
+        gzclose(*g);
+        return rc;
+    }
+    *n = dims[0];
+    *d = dims[0] ? count / dims[0] : 1;
+    if (!dims[0])
+        for (int i = 1; i < nd; i++) *d *= dims[i];
+    *head = 4 + 4 * (size_t)nd;
+    /* refuse before allocating what the file cannot hold (gzip expands at
+     * most ~1032:1; a plain file holds exactly its size) */
+    struct stat st;
+    size_t fsize = stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+    int plain = gzdirect(*g);
+    size_t bound = plain ? (fsize > *head ? fsize - *head : 0)
+                         : (fsize < SIZE_MAX / 1100 ? 1100 * fsize + 4096 : SIZE_MAX);
+    if (count > bound) {
+        gzclose(*g);
+        if (plain)
+            return wl_seterr(WL_EFORMAT,
+                             "'%s': truncated IDX data: the header promises %zu bytes from byte "
+                             "%zu, the file ends at byte %zu",
+                             path, count, *head, fsize);
+        return wl_seterr(WL_EFORMAT,
+                         "'%s': truncated IDX data: the header promises %zu bytes from byte %zu, "
+                         "more than the %zu-byte gzip file can hold",
+                         path, count, *head, fsize);
+    }
+    return WL_OK;
+}
+
+int wl_data_load_idx(const char *images, const char *labels, wl_dataset *out) {
+    memset(out, 0, sizeof *out);
+    gzFile g;
+    size_t n = 0, d = 0, head = 0;
+    int rc = open_images(images, &g, &n, &d, &head);
+    if (rc) return rc;
+    wl_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    ds.n = n;
+    ds.d = d;
+    /* every entry is written below: no need for zeroed (calloc) memory */
+    ds.X = wl_malloc(n * d * sizeof(double), "IDX images");
+    rc = ds.X ? read_idx_pixels(g, images, head, n * d, ds.X) : WL_ENOMEM;
+    gzclose(g);
+    if (rc) {
+        if (ds.X) wl_dataset_free(&ds);
+        return rc;
+    }
     wl_data_set_name(&ds, images);
     if (labels && (rc = attach_labels(&ds, images, labels))) {
         wl_dataset_free(&ds);

@@ -245,7 +245,7 @@ int wl_npy_read_header(FILE *f, const char *path, wl_npy_info *info) {
 /* Little-endian host, '<f8': the bytes are the doubles. */
 static int read_f8_direct(FILE *f, const char *path, const wl_npy_info *info, double *out,
                           size_t count) {
-    size_t done = 0, chunk = (size_t)1 << 20;
+    size_t done = 0, chunk = (size_t)1 << 26;
     while (done < count) {
         size_t m = count - done < chunk ? count - done : chunk;
         if (fread(out + done, 8, m, f) != m)
@@ -301,7 +301,8 @@ int wl_npy_read(const char *path, double **data, int *ndim, size_t shape[8]) {
                          path, fsize < need ? "truncated" : "followed by extra bytes", count, isz,
                          count * isz, info.data_offset, fsize);
     }
-    double *out = wl_dalloc(count, path);
+    /* every element is written below: plain malloc, no zeroing pass */
+    double *out = wl_malloc(count * sizeof(double), path);
     if (!out) {
         fclose(f);
         return WL_ENOMEM;

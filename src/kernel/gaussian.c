@@ -13,14 +13,18 @@ static int sqdist(const wl_mat *X1, const wl_mat *X2, wl_mat *D2) {
     int rc = wl_gemm(0, 1, -2.0, X1, X2, 0.0, D2);
     if (rc) return rc;
     const size_t d = X1->cols;
+    double *zn = wl_dalloc(X2->rows, "squared norms");
+    if (!zn) return WL_ENOMEM;
+    for (size_t j = 0; j < X2->rows; j++) zn[j] = wl_dot(d, &WL_AT(X2, j, 0), &WL_AT(X2, j, 0));
     for (size_t i = 0; i < X1->rows; i++) {
         double xi = wl_dot(d, &WL_AT(X1, i, 0), &WL_AT(X1, i, 0));
+        double *row = &WL_AT(D2, i, 0);
         for (size_t j = 0; j < X2->rows; j++) {
-            double zj = wl_dot(d, &WL_AT(X2, j, 0), &WL_AT(X2, j, 0));
-            double v = WL_AT(D2, i, j) + xi + zj;
-            WL_AT(D2, i, j) = v > 0 ? v : 0.0;
+            double v = row[j] + xi + zn[j];
+            row[j] = v > 0 ? v : 0.0;
         }
     }
+    free(zn);
     return WL_OK;
 }
 
@@ -41,12 +45,13 @@ int wl_kfun_eval(const wl_kfun *k, const wl_mat *X1, const wl_mat *X2, wl_mat *K
             return wl_seterr(WL_EINVAL, "kernel: bandwidth %g must be > 0", bw);
         int rc = sqdist(X1, Y, K);
         if (rc) return rc;
+        const int gauss = k->kind == WL_KFUN_GAUSSIAN;
+#pragma omp parallel for schedule(static)
         for (size_t i = 0; i < K->rows; i++)
             for (size_t j = 0; j < K->cols; j++) {
                 double d2 = WL_AT(K, i, j);
                 /* exp(-||x - z||^2 / (2 bw^2))  or  exp(-||x - z|| / bw) */
-                WL_AT(K, i, j) = k->kind == WL_KFUN_GAUSSIAN ? exp(-d2 / (2 * bw * bw))
-                                                             : exp(-sqrt(d2) / bw);
+                WL_AT(K, i, j) = gauss ? exp(-d2 / (2 * bw * bw)) : exp(-sqrt(d2) / bw);
             }
         if (!X2 || X2 == X1) /* exact 1 on the diagonal of k(X, X) */
             for (size_t i = 0; i < K->rows; i++) WL_AT(K, i, i) = 1.0;

@@ -21,8 +21,8 @@ double wl_ot_col_err(const wl_mat *P, const double *b);
 /* <P, C>. */
 double wl_ot_dot(const wl_mat *P, const wl_mat *C);
 
-/* Plan step of the alignment loops: P = argmin <P, C> (eps = 0: exact,
- * assignment when n == m, with a, b uniform) or Sinkhorn with sk. */
+/* Plan step of the alignment loops, uniform marginals: P = argmin <P, C>
+ * (eps = 0: network simplex) or Sinkhorn with sk. */
 int wl_ot_plan(const wl_mat *C, double eps, const wl_sinkhorn_opts *sk, wl_mat *P);
 
 #endif

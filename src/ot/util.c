@@ -61,24 +61,15 @@ int wl_plan_match(const wl_mat *P, size_t *match) {
     return WL_OK;
 }
 
-/* P = argmin <P, C>: a permutation / n when n == m and eps == 0, the network
- * simplex for other shapes, Sinkhorn when eps > 0. Marginals uniform. */
+/* P = argmin <P, C> with uniform marginals: the network simplex for eps = 0
+ * (for n == m its vertex is a permutation / n; faster than the O(n^3)
+ * assignment beyond a few hundred points), Sinkhorn with sk for eps > 0. */
 int wl_ot_plan(const wl_mat *C, double eps, const wl_sinkhorn_opts *sk, wl_mat *P) {
-    size_t n = C->rows, m = C->cols;
     wl_ot_result r;
     if (eps > 0.0) {
         wl_sinkhorn_opts o = *sk;
         o.eps = eps;
         return wl_sinkhorn(C, NULL, NULL, &o, P, NULL, NULL, &r);
     }
-    if (n != m) return wl_emd(C, NULL, NULL, 0, P, NULL, NULL, &r);
-    size_t *match = malloc(n * sizeof *match);
-    if (!match) return wl_seterr(WL_ENOMEM, "ot plan: cannot allocate %zu indices", n);
-    int rc = wl_assign(C, match, NULL);
-    if (rc == WL_OK) {
-        wl_mat_zero(P);
-        for (size_t i = 0; i < n; i++) WL_AT(P, i, match[i]) = 1.0 / (double)n;
-    }
-    free(match);
-    return rc;
+    return wl_emd(C, NULL, NULL, 0, P, NULL, NULL, &r);
 }

@@ -33,6 +33,11 @@ static void test_info(void **state) {
                           "class 0    ", "range", "mean", "memory", "corrupted  2"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(out, want[i])) fail_msg("missing '%s' in:\n%s", want[i], out);
+    assert_int_equal(wl_test_cli("data --help", out, sizeof out), 0);
+    assert_non_null(strstr(out, "data convert IN OUT"));
+    assert_int_equal(wl_test_cli("data", out, sizeof out), 2);
+    assert_int_equal(wl_test_cli("--help", out, sizeof out), 0);
+    assert_non_null(strstr(out, "inspect and convert data sets"));
     assert_int_equal(wl_test_cli("data info --help", out, sizeof out), 0);
     assert_non_null(strstr(out, "--n-train"));
     assert_non_null(strstr(out, "--label-noise"));

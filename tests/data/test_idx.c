@@ -138,6 +138,14 @@ static void test_bad_idx(void **state) {
         check_error(wl_data_load_idx(tmp("trunc"), NULL, &ds), WL_EFORMAT, "truncated", "byte 16");
         assert_non_null(strstr(wl_errmsg(), "ends at byte 39"));
     }
+    /* a header promising far more than the file holds is refused before
+     * anything that size is allocated */
+    unsigned dh[3] = {100000, 1000, 1000};
+    write_idx(tmp("huge.gz"), 1, 3, dh, px, sizeof px);
+    check_error(wl_data_load_idx(tmp("huge.gz"), NULL, &ds), WL_EFORMAT, "gzip file can hold",
+                "100000000000 bytes");
+    write_idx(tmp("huge"), 0, 3, dh, px, sizeof px);
+    check_error(wl_data_load_idx(tmp("huge"), NULL, &ds), WL_EFORMAT, "truncated", "ends at byte 46");
     /* truncated header */
     f = fopen(tmp("th"), "wb");
     fwrite("\x00\x00\x08\x03\x00\x00", 1, 6, f);

@@ -246,6 +246,51 @@ static void test_wproc_two_sided(void **state) {
     for (size_t i = 0; i < 9; i++) wl_mat_free(ms[i]);
 }
 
+/* Two-sided into a common k = 2 < min(d1, d2): the maps have orthonormal
+ * columns and, at the returned plan, reach the maximum of tr(Q1^T M Q2) over
+ * such maps, the sum of the top-k singular values of M = X^T P Y. */
+static void test_wproc_two_sided_subspace(void **state) {
+    (void)state;
+    wl_rng r;
+    wl_rng_seed(&r, 32);
+    size_t n = 30, d1 = 3, d2 = 5, k = 2;
+    wl_mat X, Y, Q1, Q2, P, PY, M, MQ2;
+    wl_mat_alloc(&X, n, d1);
+    wl_mat_alloc(&Y, n, d2);
+    wl_mat_alloc(&Q1, d1, k);
+    wl_mat_alloc(&Q2, d2, k);
+    wl_mat_alloc(&P, n, n);
+    wl_mat_alloc(&PY, n, d2);
+    wl_mat_alloc(&M, d1, d2);
+    wl_mat_alloc(&MQ2, d1, k);
+    fill(&r, &X, 1.0);
+    fill(&r, &Y, 1.0);
+    wl_wproc_opts o;
+    wl_wproc_opts_default(&o);
+    o.k = k;
+    o.restarts = 2;
+    wl_wproc_result res;
+    WL_OK_OR_FAIL(wl_wproc2(&X, &Y, &o, &r, &Q1, &Q2, &P, &res));
+    assert_true(orth_err(&Q1) < 1e-10 && orth_err(&Q2) < 1e-10);
+    wl_gemm(0, 0, 1.0, &P, &Y, 0.0, &PY);
+    wl_gemm(1, 0, 1.0, &X, &PY, 0.0, &M);
+    wl_gemm(0, 0, 1.0, &M, &Q2, 0.0, &MQ2);
+    double tr = 0, sv[3];
+    for (size_t c = 0; c < k; c++)
+        for (size_t i = 0; i < d1; i++) tr += WL_AT(&Q1, i, c) * WL_AT(&MQ2, i, c);
+    wl_mat U, Vt;
+    wl_mat_alloc(&U, d1, d1);
+    wl_mat_alloc(&Vt, d1, d2);
+    WL_OK_OR_FAIL(wl_svd(&M, &U, sv, &Vt));
+    wl_mat_free(&U);
+    wl_mat_free(&Vt);
+    WL_ASSERT_CLOSE(tr, sv[0] + sv[1], 1e-9);
+    o.k = 4; /* > min(d1, d2) */
+    assert_int_equal(wl_wproc2(&X, &Y, &o, &r, &Q1, &Q2, &P, &res), WL_EINVAL);
+    wl_mat *ms[] = {&X, &Y, &Q1, &Q2, &P, &PY, &M, &MQ2};
+    for (size_t i = 0; i < 8; i++) wl_mat_free(ms[i]);
+}
+
 /* Two elongated classes; the target is the source rotated by 35 degrees and
  * shifted. LDA trained on the source misreads the target; OTDA does not. */
 static void test_otda_improves_accuracy(void **state) {
@@ -307,6 +352,7 @@ int main(void) {
         cmocka_unit_test(test_procrustes_rotation_only),
         cmocka_unit_test(test_wproc_planted),
         cmocka_unit_test(test_wproc_two_sided),
+        cmocka_unit_test(test_wproc_two_sided_subspace),
         cmocka_unit_test(test_otda_improves_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

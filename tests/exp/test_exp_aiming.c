@@ -1,0 +1,67 @@
+/* aiming experiment, quick mode: every claim supported, the run directory
+ * holds the measured values, and the linearized model (least squares) shows
+ * its closed form <grad L(w), w - w*> = 2 L(w). */
+#include "wl_test.h"
+
+static double cell(const wl_table *t, size_t r, const char *col) {
+    long c = wl_table_col(t, col);
+    if (c < 0) fail_msg("no column %s", col);
+    return wl_table_get(t, r, (size_t)c);
+}
+
+static void test_aiming_quick(void **state) {
+    (void)state;
+    char dir[256], path[512];
+    assert_non_null(wl_test_tmpdir(dir, sizeof dir));
+    const wl_exp *e = wl_exp_find("aiming");
+    assert_non_null(e);
+    wl_exp_ctx ctx = {.out_dir = dir, .quick = 1, .seed = 0};
+    wl_exp_result r;
+    WL_OK_OR_FAIL(wl_exp_run(e, &ctx, &r));
+    assert_int_equal(r.nclaims, 2);
+    for (size_t i = 0; i < r.nclaims; i++)
+        if (!r.claims[i].supported) fail_msg("%s: %s", r.claims[i].claim, r.claims[i].measured);
+
+    wl_table *t;
+    snprintf(path, sizeof path, "%s/aiming.csv", dir);
+    WL_OK_OR_FAIL(wl_table_read_csv(path, &t));
+    size_t rows = wl_table_nrows(t), nlin = 0, nnet = 0;
+    assert_true(rows > 40);
+    double lin_final = NAN, lin_first = NAN;
+    for (size_t i = 0; i < rows; i++) {
+        int model = (int)cell(t, i, "model");
+        double loss = cell(t, i, "loss"), a = cell(t, i, "aiming_ratio");
+        assert_true(loss >= 0);
+        assert_true(cell(t, i, "dist_to_final") >= 0);
+        if (model == 1) {
+            if (nlin++ == 0) lin_first = loss;
+            lin_final = loss;
+        } else {
+            nnet++;
+        }
+        /* least squares: while L(w_t) >> L(w_T), a_t = 2 up to O(L_T / L_t) terms */
+        if (model == 1 && loss > 1e-5 * lin_first) WL_ASSERT_CLOSE(a, 2.0, 0.05);
+    }
+    assert_int_equal(nlin, nnet);
+    assert_true(lin_final < 1e-6 * lin_first);
+    wl_table_free(t);
+    const char *svgs[] = {"aiming_ratio.svg", "aiming_loss.svg"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, svgs[i]);
+        char *s = wl_test_slurp(path, NULL);
+        assert_non_null(s);
+        assert_non_null(strstr(s, "<svg"));
+        free(s);
+    }
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *js = wl_test_slurp(path, NULL);
+    assert_non_null(js);
+    assert_non_null(strstr(js, "\"theta_min\""));
+    assert_non_null(strstr(js, "\"quarter_reduction\""));
+    free(js);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_aiming_quick)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
