@@ -3,14 +3,15 @@
  * products, power iteration with deflation), side by side in one run.
  *
  *   bench_hessian [--n 1000] [--k 10] [--tol 1e-3] [--reps 3] [--threads 2]
- *                 [--torch-reps R] [--criterion residual|pyhessian]
+ *                 [--torch-reps R] [--torch-max-iter N] [--criterion residual|pyhessian]
  *                 [--spec mlp:784-512x2-10:relu:ntk]
  *                 [--no-torch] [--python /usr/bin/python3]
  *
  * Both sides: the same weights (exported as .npy), the same first n
  * Fashion-MNIST training images ([0,1] pixels) with one-hot targets, MSE
  * L = (1/n) sum 1/2 ||f - y||^2, float64, the same thread count, and the same
- * stopping rule: every returned pair has ||H v - lambda v|| <= tol lambda_1
+ * stopping rule: every returned pair has ||H v - lambda v|| <= tol lambda_1 (the
+ * PyTorch side: <= tol |lambda_j|, see hessian_torch.py)
  * (--criterion pyhessian lets the PyTorch side stop as PyHessian does, on a
  * relative eigenvalue change below tol, at most 100 iterations per pair).
  * Prints the medians of the wall times, the products used and the ratio. */
@@ -24,14 +25,14 @@
 #include "widelab.h"
 
 typedef struct args {
-    size_t n, k, reps, torch_reps;
+    size_t n, k, reps, torch_reps, torch_max_iter;
     int threads, torch;
     double tol;
     const char *criterion, *spec, *python;
 } args;
 
 static int parse(int argc, char **argv, args *a) {
-    *a = (args){1000, 10, 3, 0, 2, 1, 1e-3, "residual", "mlp:784-512x2-10:relu:ntk", "/usr/bin/python3"};
+    *a = (args){1000, 10, 3, 0, 0, 2, 1, 1e-3, "residual", "mlp:784-512x2-10:relu:ntk", "/usr/bin/python3"};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(o, "--no-torch")) { a->torch = 0; continue; }
@@ -40,6 +41,7 @@ static int parse(int argc, char **argv, args *a) {
         else if (!strcmp(o, "--k")) a->k = strtoull(v, NULL, 10);
         else if (!strcmp(o, "--reps")) a->reps = strtoull(v, NULL, 10);
         else if (!strcmp(o, "--torch-reps")) a->torch_reps = strtoull(v, NULL, 10);
+        else if (!strcmp(o, "--torch-max-iter")) a->torch_max_iter = strtoull(v, NULL, 10);
         else if (!strcmp(o, "--threads")) a->threads = atoi(v);
         else if (!strcmp(o, "--tol")) a->tol = atof(v);
         else if (!strcmp(o, "--criterion")) a->criterion = v;
@@ -143,8 +145,8 @@ static int run_torch(const char *dir, const args *a, run_stats *st) {
     snprintf(script, sizeof script, "%s", __FILE__);
     char *slash = strrchr(script, '/');
     if (slash) strcpy(slash + 1, "hessian_torch.py");
-    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=%d '%s' '%s' '%s' --k %zu --tol %g --reps %zu --threads %d --criterion %s",
-             a->threads, a->python, script, dir, a->k, a->tol, a->torch_reps, a->threads, a->criterion);
+    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=%d '%s' '%s' '%s' --k %zu --tol %g --reps %zu --threads %d --criterion %s --max-iter %zu",
+             a->threads, a->python, script, dir, a->k, a->tol, a->torch_reps, a->threads, a->criterion, a->torch_max_iter);
     if (system(cmd) != 0) return wl_seterr(WL_EIO, "bench: the PyTorch side failed: %s", cmd);
     double *e = NULL, *s = NULL;
     int nd;

@@ -10,9 +10,11 @@ linear output; loss L = (1/n) sum_i 1/2 ||f_i - y_i||^2 (widelab's MSE).
 Hessian-vector products by double backward through a gradient graph built
 once (as PyHessian does); top-k eigenpairs by power iteration with deflation
 (PyHessian's `eigenvalues`): for each pair, orthogonalize against the pairs
-already found, stop when ||H v - lambda v|| <= tol * lambda_1 (the same
-residual criterion as widelab's Lanczos; lambda_1 is the first eigenvalue
-found), or with --criterion pyhessian when the relative eigenvalue change
+already found, stop when ||H v - lambda v|| <= tol * |lambda| (widelab's
+Lanczos stops on ||H v - lambda v|| <= tol * lambda_1; against lambda_1 a
+random vector of the near-zero bulk would pass at once here, so each pair is
+measured against its own eigenvalue, at most lambda_1/lambda_k times
+stricter), or with --criterion pyhessian when the relative eigenvalue change
 is below tol (PyHessian's own rule). float64, --threads threads.
 
 Writes DIR/torch_eigs.npy (k) and DIR/torch_stats.npy
@@ -81,15 +83,19 @@ def top_k(X, Y, Ws, k, tol, criterion, max_iter, seed):
             Hv = hvp(v)
             lam = float(dot(Hv, v))
             r = math.sqrt(float(sum(((h - lam * x) ** 2).sum() for h, x in zip(Hv, v))))
-            scale = lam1 if lam1 is not None else abs(lam)
             if criterion == "residual":
-                done = r <= tol * scale
+                # relative to the pair's own eigenvalue: measured against lambda_1 a
+                # random vector in the (near-zero) bulk would pass at once
+                done = r <= tol * abs(lam)
             else:
                 done = lam_prev is not None and abs(lam - lam_prev) / (abs(lam_prev) + 1e-6) < tol
             if done:
                 break
             lam_prev = lam
             v = normalize(orth(Hv, vecs))
+        print("  pair %d: lambda %.6g after %d iterations (%d hvps so far), residual/|lambda| %.2e%s"
+              % (j + 1, lam, it + 1, hvps[0], r / abs(lam), "" if done else " (iteration cap)"),
+              file=sys.stderr, flush=True)
         if lam1 is None:
             lam1 = abs(lam)
         eigs.append(lam)

@@ -121,8 +121,10 @@ static int measure(const hcli *c, wl_hessian *h, wl_model *m, const double *w, c
             r->have_lmax = 1;
             r->lambda_max = r->eig.values[j];
         }
-    if (which == WL_EIG_LM && r->have_lmax && fabs(r->eig.values[0]) > r->lambda_max)
-        r->have_lmax = 0; /* the largest positive one may lie outside the top-|.| list */
+    /* in a largest-magnitude list the largest positive value is lambda_max only
+     * if no larger positive eigenvalue could have been ranked out of the list */
+    if (which == WL_EIG_LM && r->have_lmax && fabs(r->eig.values[r->eig.k - 1]) > r->lambda_max)
+        r->have_lmax = 0;
     if (c->per_layer && (rc = per_layer(h, m, c, &r2, r))) return rc;
     if (c->probes) {
         rc = wl_hutchinson(&H, c->probes, 0.0, &r3, &r->trace);

@@ -7,7 +7,7 @@ shopt -s nullglob
 targets=(tests/fuzz/fuzz_*.c)
 if [[ ${#targets[@]} -eq 0 ]]; then exit 0; fi
 CC=clang cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWL_FUZZ=ON -DWL_TESTS=OFF -DWL_BENCH=OFF >/dev/null
-cmake --build "$dir" -j "$(nproc)" >/dev/null
+cmake --build "$dir" -j "$(nproc)" --target fuzzers >/dev/null
 for src in "${targets[@]}"; do
   name=$(basename "$src" .c)
   corpus="tests/fuzz/corpus/${name#fuzz_}"

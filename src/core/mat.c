@@ -182,9 +182,12 @@ int wl_svd(wl_mat *A, wl_mat *U, double *s, wl_mat *Vt) {
     double *up = U ? U->data : ub, *vp = Vt ? Vt->data : vb;
     lapack_int ldu = U ? (lapack_int)U->ld : (lapack_int)r, ldv = Vt ? (lapack_int)Vt->ld : (lapack_int)n;
     double dummy = 0.0;
+    /* values only: U and Vt are not referenced, but LAPACKE still checks
+       their leading dimensions against the row-major shapes (r, n) */
     lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, job, (lapack_int)m, (lapack_int)n, A->data,
-                                     (lapack_int)A->ld, s, up ? up : &dummy, job == 'S' ? ldu : 1,
-                                     vp ? vp : &dummy, job == 'S' ? ldv : 1);
+                                     (lapack_int)A->ld, s, up ? up : &dummy,
+                                     job == 'S' ? ldu : (lapack_int)r, vp ? vp : &dummy,
+                                     job == 'S' ? ldv : (lapack_int)n);
     if (info > 0) rc = wl_seterr(WL_ENOCONV, "svd: LAPACK dgesdd did not converge (%d)", (int)info);
     else if (info < 0) rc = wl_seterr(WL_EINVAL, "svd: LAPACK dgesdd argument %d invalid", (int)-info);
 done:

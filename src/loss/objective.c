@@ -9,6 +9,7 @@
  * The rows of a subset are gathered into buffers owned by the objective, so a
  * handle is used from one thread at a time. */
 #include "widelab/loss.h"
+#include "widelab/net.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -188,8 +189,10 @@ int wl_objective_grad(wl_objective *o, const double *w, const size_t *idx, size_
     int rc = gather(o, idx, nb, &b);
     if (!rc) rc = wl_model_forward(o->model, w, &b.X, &b.F);
     if (!rc) rc = wl_loss_eval(o->loss, &b.F, &b.Y, 1.0 / (double)b.nb, L, &b.G);
-    if (!rc) rc = wl_model_vjp(o->model, w, &b.X, &b.G, g);
-    return rc;
+    if (rc) return rc;
+    /* networks: the backward pass alone, from the forward pass just made */
+    if (strcmp(o->model->kind, "net") == 0) return wl_net_vjp_last(o->model, &b.G, g);
+    return wl_model_vjp(o->model, w, &b.X, &b.G, g);
 }
 
 /* hv = J^T l''(F) (J v) / nb; leaves F and G = l'(F)/nb of the batch in b */

@@ -161,6 +161,11 @@ static void test_svd_reconstructs(void **state) {
     wl_mat_alloc(&R, 5, 3);
     wl_gemm(0, 0, 1.0, &US, &Vt, 0.0, &R);
     assert_true(wl_test_rel_err(15, R.data, A0.data, 1e-300) < 1e-13);
+    /* singular values alone, of a non-vector shape */
+    double s2[3];
+    wl_mat_copy(&A, &A0);
+    WL_OK_OR_FAIL(wl_svd(&A, NULL, s2, NULL));
+    for (int i = 0; i < 3; i++) WL_ASSERT_CLOSE(s2[i], s[i], 1e-12);
     double nanv[4] = {1, NAN, 0, 1};
     wl_mat Nm = wl_mat_view(nanv, 2, 2);
     double w[2];
