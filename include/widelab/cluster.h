@@ -38,7 +38,8 @@ typedef enum wl_div_kind {
 typedef struct wl_div wl_div;
 
 /* User-supplied convex function: phi(x) (return NAN/Inf outside the domain)
- * and g = grad phi(x); x and g have d entries. */
+ * and g = grad phi(x); x and g have d entries. The library calls them from
+ * one thread only. */
 typedef double (*wl_phi_fn)(const double *x, size_t d, void *ctx);
 typedef void (*wl_grad_phi_fn)(const double *x, size_t d, double *g, void *ctx);
 

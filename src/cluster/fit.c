@@ -175,8 +175,7 @@ int wl_cluster_fit(const wl_div *div, const wl_mat *X, const wl_cluster_opts *o,
         if (o->soft) {
             rc = wl_cl_soft_run(div, X, phix, o, &w.C, w.pi, w.labels, &ll, w.trace, &ntrace,
                                 &iters, &conv);
-            if (!rc) rc = wl_cl_centre_consts(div, &w.C, &w.G, w.b);
-            obj = 0.0;
+            obj = 0.0; /* mean divergence to the most likely centre */
             for (size_t i = 0; i < n && !rc; i++)
                 obj += wl_div_eval(div, &WL_AT(X, i, 0), &WL_AT(&w.C, w.labels[i], 0), d);
             obj /= (double)n;

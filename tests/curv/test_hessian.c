@@ -333,11 +333,49 @@ static void test_norms_multi_output(void **state) {
     prob_free(&P);
 }
 
+/* MSE with the mean: GN = J^T J / n has the non-zero eigenvalues of K / n, K
+ * the full (n k x n k) empirical tangent kernel (THEORY.md section 3). The GN
+ * operator has rank n k, so Lanczos meets an invariant Krylov space. */
+static void test_gauss_newton_is_ntk_over_n(void **state) {
+    (void)state;
+    prob P;
+    prob_new(&P, "mlp:3-8-8-2:relu:ntk:bias", 5, WL_LOSS_MSE, 60);
+    wl_ntk_opts no;
+    wl_ntk_opts_default(&no);
+    no.mode = WL_NTK_FULL;
+    wl_mat K;
+    wl_mat_alloc(&K, 10, 10);
+    WL_OK_OR_FAIL(wl_ntk_empirical(P.m, P.w, &P.X, NULL, &no, &K));
+    double ev[10];
+    WL_OK_OR_FAIL(wl_eigh(&K, ev, 0));
+    wl_hessian *h;
+    WL_OK_OR_FAIL(wl_hessian_loss_new(P.obj, P.w, NULL, 0, WL_HESS_GN, &h));
+    wl_linop op = wl_hessian_op(h);
+    wl_lanczos_opts o;
+    wl_lanczos_opts_default(&o);
+    o.k = 12; /* all 10 non-zero ones and two zeros */
+    o.which = WL_EIG_LA;
+    o.tol = 1e-11;
+    wl_rng r;
+    wl_rng_seed(&r, 61);
+    wl_eig_result res;
+    WL_OK_OR_FAIL(wl_lanczos(&op, &o, &r, 0, &res));
+    assert_true(res.converged);
+    for (size_t j = 0; j < 10; j++) WL_ASSERT_CLOSE(res.values[j], ev[9 - j] / 5.0, 1e-9);
+    assert_true(fabs(res.values[10]) < 1e-9 * res.values[0]);
+    assert_true(fabs(res.values[11]) < 1e-9 * res.values[0]);
+    wl_eig_result_free(&res);
+    wl_hessian_free(h);
+    wl_mat_free(&K);
+    prob_free(&P);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loss_hessian_dense),  cmocka_unit_test(test_subset_and_blocks),
         cmocka_unit_test(test_model_hessian_per_point), cmocka_unit_test(test_relu_closed_form),
         cmocka_unit_test(test_norms_multi_output),
+        cmocka_unit_test(test_gauss_newton_is_ntk_over_n),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
