@@ -68,7 +68,8 @@ def trace_ntk(fnet, params, X, chunk):
             if b < a:
                 continue
             jb = ja if b == a else flat(jac(params, X[b:b + chunk]))
-            blk = sum(u @ v.T for u, v in zip(ja, jb))  # sum over outputs and parameters
+            with torch.no_grad():
+                blk = sum(u @ v.T for u, v in zip(ja, jb))  # sum over outputs and parameters
             K[a:a + chunk, b:b + chunk] = blk
             K[b:b + chunk, a:a + chunk] = blk.T
             del jb
@@ -82,6 +83,10 @@ def main():
     X = torch.from_numpy(np.load(xpath).astype(np.float64))
     net = build(wdir)
     fnet, params = make_functional(net)
+    # plain tensors: the Jacobians come from functorch's transforms, and a
+    # contraction of grad-requiring tensors would keep every chunk's Jacobian
+    # alive in an autograd graph
+    params = tuple(p.detach() for p in params)
     times = []
     for _ in range(int(reps)):
         t0 = time.perf_counter()

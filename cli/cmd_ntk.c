@@ -16,6 +16,7 @@ typedef struct ntk_cli {
     wl_data_opts data; /* the shared data options (--data, --n-train, --sphere, ...) */
     const char *model, *init, *run, *mode, *method, *mem, *out, *depths, *acts;
     size_t n, d, tile, threads, width, lanczos;
+    int csigma;
     uint64_t seed;
     int infinite; /* --infinite: wl_ntk_infinite of the same architecture */
     const cli_opt *opts; /* for config.json */
@@ -198,10 +199,13 @@ static int write_outputs(const ntk_cli *c, const wl_mat *K, const double *eig, s
     if (rc) return rc;
     wl_json_str(&sm.json, "model", c->model);
     wl_json_str(&sm.json, "mode", c->mode);
-    wl_json_str(&sm.json, "method", c->infinite ? "infinite" : wl_ntk_method_name(plan->method));
-    wl_json_int(&sm.json, "rows", (long long)K->rows);
-    wl_json_int(&sm.json, "cols", (long long)K->cols);
-    wl_json_bool(&sm.json, "kernel_on_disk", plan->to_disk);
+    wl_json_str(&sm.json, "method", c->infinite ? "infinite"
+                                    : c->lanczos ? "lanczos-ntkvp"
+                                                 : wl_ntk_method_name(plan->method));
+    wl_json_int(&sm.json, "rows", (long long)plan->rows);
+    wl_json_int(&sm.json, "cols", (long long)plan->cols);
+    wl_json_bool(&sm.json, "kernel_on_disk", plan->to_disk && !c->lanczos);
+    wl_json_bool(&sm.json, "lanczos", c->lanczos > 0);
     wl_json_num(&sm.json, "seconds", secs);
     if (s) json_summary(&sm.json, s, angles);
     return cli_summary_end(&sm);
@@ -332,8 +336,9 @@ static int run_sweep(ntk_cli c) {
     int ai = 0;
     for (char *a = strtok_r(acts, ",", &save); a && !rc; a = strtok_r(NULL, ",", &save), ai++)
         for (size_t i = 0; i < nd && !rc; i++) {
+            const char *cs = c.csigma && depths[i] ? ":csigma" : "";
             if (depths[i] == 0) snprintf(spec, sizeof spec, "mlp:%zu-1:%s:ntk", d, a);
-            else snprintf(spec, sizeof spec, "mlp:%zu-%zux%zu-1:%s:ntk", d, c.width, depths[i], a);
+            else snprintf(spec, sizeof spec, "mlp:%zu-%zux%zu-1:%s:ntk%s", d, c.width, depths[i], a, cs);
             ntk_cli one = c;
             one.model = spec;
             wl_model *m = NULL;
@@ -369,7 +374,7 @@ static int run_sweep(ntk_cli c) {
 
 int cmd_ntk(int argc, char **argv) {
     static ntk_cli c;
-    cli_opt opts[17 + CLI_DATA_NOPTS] = {
+    cli_opt opts[18 + CLI_DATA_NOPTS] = {
         {"model", CLI_STR, &c.model, "mlp:784-256x3-10:relu:ntk", "network spec (docs/models.md)"},
         {"init", CLI_STR, &c.init, NULL, "parameters from a .npy (default: drawn from --seed)"},
         {"run", CLI_STR, &c.run, NULL, "parameters from a run directory (DIR/params.npy)"},
@@ -385,6 +390,7 @@ int cmd_ntk(int argc, char **argv) {
         {"depths", CLI_STR, &c.depths, NULL, "sweep depths, e.g. 0..10 (mlp, one output)"},
         {"act", CLI_STR, &c.acts, "relu,identity", "sweep activations, comma separated"},
         {"width", CLI_SIZE, &c.width, "512", "sweep hidden width"},
+        {"csigma", CLI_FLAG, &c.csigma, NULL, "sweep: scale activations by sqrt(c_sigma) (2 for relu)"},
         {"out", CLI_STR, &c.out, NULL, "run directory: kernel.npy, eigenvalues.npy, summary.json, spectrum.svg"},
         {"infinite", CLI_FLAG, &c.infinite, NULL, "infinite-width NTK of the same architecture, per output (docs/kernels.md; --out adds nngp.npy)"},
     };
@@ -393,7 +399,7 @@ int cmd_ntk(int argc, char **argv) {
                          "parameters on a set of points, and prints lambda_max, lambda_min, the\n"
                          "condition number and the gradient angles. With --depths, prints the\n"
                          "condition number and angles for mlp networks of each depth and activation."};
-    size_t npos, nopts = cli_data_opts_append(opts, 17, sizeof opts / sizeof opts[0], &c.data, NULL);
+    size_t npos, nopts = cli_data_opts_append(opts, 18, sizeof opts / sizeof opts[0], &c.data, NULL);
     int help;
     int rc = cli_parse(&cmd, argc, argv, opts, nopts, NULL, 0, &npos, &help);
     if (rc || help) return rc;

@@ -107,36 +107,43 @@ int wl_ntk_plan_make(const wl_model *m, size_t n1, size_t n2, const wl_ntk_opts 
     size_t tile = opts->tile ? opts->tile : default_tile(n1, n2, sym, p->parallel, p->threads);
     if (tile > (n1 > n2 ? n1 : n2)) tile = n1 > n2 ? n1 : n2;
     if (tile == 0) tile = 1;
-    p->to_disk = opts->force_disk && opts->out_path;
-    double res_mem = p->to_disk ? 0.0 : p->result_bytes;
-    if (!p->to_disk && res_mem > p->limit_bytes) {
-        if (!opts->out_path) {
-            p->tile = tile;
-            return fail_budget(p, opts, res_mem,
-                               "give an output path (--out DIR) to write it to disk tile by "
-                               "tile, or raise --mem-limit");
+    /* candidate layouts, best first: result in memory with the structured
+     * factors cached; then, given an output path, the result on disk with the
+     * factors cached (streaming is cheaper than recomputing factors per tile);
+     * then without the cache. The tile (when not given) shrinks to fit, but
+     * for the cached layouts not below 64 points before the next is tried. */
+    int structured = p->method == WL_NTK_STRUCTURED, disk_ok = opts->out_path != NULL;
+    int force = opts->force_disk && disk_ok;
+    static const int order[4][2] = {{0, 1}, {1, 1}, {0, 0}, {1, 0}}; /* {to_disk, cache} */
+    double need = 0.0;
+    int fixed = opts->tile != 0, any = 0;
+    for (int c = 0; c < 4; c++) {
+        int disk = order[c][0], cache = order[c][1];
+        if ((cache && !structured) || (disk && !disk_ok) || (force && !disk)) continue;
+        double res_mem = disk ? 0.0 : p->result_bytes;
+        double shared = shared_bytes(m, p->method, n1, n2, sym, cache);
+        size_t floor_tile = cache && !fixed ? (tile < 64 ? tile : 64) : 1;
+        for (size_t t = tile;; t = (t + 1) / 2) {
+            double work = shared + (double)p->threads * thread_bytes(m, p->method, t, ku, cache);
+            if (!any || work + res_mem < need) need = work + res_mem, p->tile = t;
+            any = 1;
+            if (work + res_mem <= p->limit_bytes) {
+                p->tile = t;
+                p->work_bytes = work;
+                p->to_disk = disk;
+                p->cache = cache;
+                return WL_OK;
+            }
+            if (fixed || t <= floor_tile) break;
         }
-        p->to_disk = 1;
-        res_mem = 0.0;
     }
-    /* factors of every point cached when they fit half of what is left */
-    double left = p->limit_bytes - res_mem;
-    p->cache = p->method == WL_NTK_STRUCTURED &&
-               shared_bytes(m, p->method, n1, n2, sym, 1) <= 0.5 * left;
-    double shared = shared_bytes(m, p->method, n1, n2, sym, p->cache);
-    /* shrink the tile until the threads' scratch fits (only when not given) */
-    for (;;) {
-        p->tile = tile;
-        p->work_bytes =
-            shared + (double)p->threads * thread_bytes(m, p->method, tile, ku, p->cache);
-        if (p->work_bytes + res_mem <= p->limit_bytes) break;
-        if (opts->tile || tile == 1)
-            return fail_budget(p, opts, p->work_bytes + res_mem,
-                               opts->tile ? "lower the tile size (--tile) or raise --mem-limit"
-                                          : "raise --mem-limit (or use --method ntkvp)");
-        tile = (tile + 1) / 2;
-    }
-    return WL_OK;
+    if (p->result_bytes > p->limit_bytes && !disk_ok)
+        return fail_budget(p, opts, p->result_bytes,
+                           "give an output path (--out DIR) to write it to disk tile by "
+                           "tile, or raise --mem-limit");
+    return fail_budget(p, opts, need,
+                       fixed ? "lower the tile size (--tile) or raise --mem-limit"
+                             : "raise --mem-limit (or use --method ntkvp)");
 }
 
 double wl_ntk_memory(const wl_model *m, size_t n1, size_t n2, const wl_ntk_opts *opts) {

@@ -29,6 +29,7 @@ typedef struct st_scratch {
     double *Ga, *Gb;   /* t x t and (t k) x (t k) Gram scratch */
     wl_mat *Av, *Bv;   /* L and L k views handed to wl_net_ntk_factors */
     size_t L;
+    size_t a_i0, a_ni; /* points of X1 held in a (a_ni = 0: none) */
 } st_scratch;
 
 int wl_ntk_structured_ok(const wl_model *m) { return m && wl_net_dense_count(m) > 0; }
@@ -206,7 +207,12 @@ static int tile_factors(ntk_job *j, ntk_thread *t, size_t i0, size_t ni, size_t 
         if (!rc) rc = fset_alloc(&s->b, ly, j->plan.tile);
         if (rc) return rc;
     }
-    int rc = fset_fill(ly, t->m, j->w, j->X1, i0, ni, &s->a, 0, s);
+    int rc = WL_OK;
+    if (s->a_ni != ni || s->a_i0 != i0) { /* tiles come row by row: keep the row tile */
+        s->a_ni = 0;
+        rc = fset_fill(ly, t->m, j->w, j->X1, i0, ni, &s->a, 0, s);
+        if (!rc) s->a_i0 = i0, s->a_ni = ni;
+    }
     *f1 = &s->a;
     *r1 = 0;
     if (rc || (j->sym && i0 == j0)) {
@@ -265,6 +271,7 @@ static int st_diag(ntk_job *j, ntk_thread *t, size_t i0, size_t ni, double *out)
         int rc = fset_alloc(&s->a, ly, j->plan.tile);
         if (rc) return rc;
     }
+    s->a_ni = 0;
     int rc = fset_fill(ly, t->m, j->w, j->X1, i0, ni, &s->a, 0, s);
     if (rc) return rc;
     size_t k = ly->k;

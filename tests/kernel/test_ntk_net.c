@@ -115,6 +115,43 @@ static void test_structured_uncached(void **st) {
     fx_free(&f);
 }
 
+/* with an output path, streaming the result is preferred to dropping the
+ * factor cache; the streamed kernel equals the in-memory one */
+static void test_disk_keeps_cache(void **st) {
+    (void)st;
+    fx f;
+    fx_make(&f, "mlp:5-7x2-3:tanh:ntk:bias=0.4", 60, 1, 4);
+    char dir[256], path[512];
+    assert_non_null(wl_test_tmpdir(dir, sizeof dir));
+    snprintf(path, sizeof path, "%s/K.npy", dir);
+    wl_ntk_opts o;
+    wl_ntk_opts_default(&o);
+    o.method = WL_NTK_STRUCTURED;
+    o.tile = 10;
+    o.threads = 2;
+    wl_ntk_plan p;
+    WL_OK_OR_FAIL(wl_ntk_plan_make(f.m, 60, 0, &o, &p));
+    assert_true(p.cache && !p.to_disk);
+    o.mem_limit = p.work_bytes + 0.5 * p.result_bytes; /* cache fits, result does not */
+    o.out_path = path;
+    WL_OK_OR_FAIL(wl_ntk_plan_make(f.m, 60, 0, &o, &p));
+    assert_true(p.cache && p.to_disk);
+    wl_mat A, B = {0};
+    kernel(&f, WL_NTK_JACOBIAN, WL_NTK_TRACE, 0, 0, WL_NTK_PAR_AUTO, 0, &A);
+    WL_OK_OR_FAIL(wl_ntk_empirical(f.m, f.w, &f.X1, NULL, &o, &B));
+    assert_null(B.data);
+    double *d;
+    int nd;
+    size_t sh[8];
+    WL_OK_OR_FAIL(wl_npy_read(path, &d, &nd, sh));
+    assert_int_equal(sh[0], 60);
+    assert_int_equal(sh[1], 60);
+    assert_true(wl_test_rel_err(3600, d, A.data, 1e-300) < 1e-10);
+    free(d);
+    wl_mat_free(&A);
+    fx_free(&f);
+}
+
 /* auto picks the structured method for a network; the result is identical
  * whatever the thread count and layout (deterministic tiles) */
 static void test_auto_and_threads(void **st) {
@@ -138,6 +175,7 @@ int main(void) {
         cmocka_unit_test(test_structured_matches_generic),
         cmocka_unit_test(test_structured_uncached),
         cmocka_unit_test(test_auto_and_threads),
+        cmocka_unit_test(test_disk_keeps_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
