@@ -23,7 +23,7 @@ test: build
 	@$(MAKE) --no-print-directory fuzz
 
 # Loader fuzzers (libFuzzer, clang): a short run of each in make test.
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 fuzz: deps
 	@scripts/run-fuzz.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
 

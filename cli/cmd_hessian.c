@@ -8,6 +8,7 @@
 #include "data_opts.h"
 #include "hessian_cli.h"
 #include "run.h"
+#include "train_io.h"
 
 const char cmd_hessian_summary[] = "Hessian spectra: top eigenvalues, trace, density, model-Hessian norms";
 
@@ -19,36 +20,6 @@ typedef struct hcli {
     uint64_t seed;
     wl_data_opts data;
 } hcli;
-
-/* parameters: --init FILE.npy, --run DIR (DIR/params.npy), else drawn from seed */
-static int load_params(const hcli *c, wl_model *m, double **w) {
-    char path[4096];
-    const char *file = c->init;
-    if (c->run) file = cli_path(path, sizeof path, c->run, "params.npy");
-    if (!file) {
-        wl_rng r;
-        wl_rng_seed(&r, c->seed);
-        *w = wl_dalloc(m->dim, "parameters");
-        return *w ? wl_model_init(m, &r, *w) : WL_ENOMEM;
-    }
-    double *data;
-    int ndim;
-    size_t shape[8], total = 1;
-    int rc = wl_npy_read(file, &data, &ndim, shape);
-    if (rc) return rc;
-    for (int i = 0; i < ndim; i++) total *= shape[i];
-    if (total != m->dim) {
-        free(data);
-        return wl_seterr(WL_EINVAL, "'%s' holds %zu parameters, the model %s has %zu", file,
-                         total, c->model, m->dim);
-    }
-    if (!wl_all_finite(total, data)) {
-        free(data);
-        return wl_seterr(WL_EINVAL, "'%s' holds a NaN or Inf parameter", file);
-    }
-    *w = data;
-    return WL_OK;
-}
 
 static int parse_choices(const hcli *c, wl_hess_kind *kind, wl_eig_which *which,
                          wl_loss_kind *loss) {
@@ -174,7 +145,7 @@ static int run_spectrum(const hcli *c, const cli_opt *opts, size_t nopts) {
     hessian_report r;
     memset(&r, 0, sizeof r);
     rc = wl_net_from_spec(c->model, &m);
-    if (!rc) rc = load_params(c, m, &w);
+    if (!rc) rc = cli_params_init(c->init, c->run, c->seed, m, &w);
     if (!rc) rc = wl_data_prepare(&c->data, &train, NULL);
     if (!rc && (train.d != m->n_in || train.k != m->n_out))
         rc = wl_seterr(WL_EINVAL, "the data %s is %zu x %zu with %zu targets; the model %s takes "

@@ -54,6 +54,24 @@ int cli_params_load(const char *path, const wl_model *m, double *w) {
     return rc;
 }
 
+int cli_params_init(const char *init, const char *run, uint64_t seed, wl_model *m, double **w) {
+    *w = wl_dalloc(m->dim, "parameters");
+    if (!*w) return WL_ENOMEM;
+    int rc;
+    if (init || run) {
+        rc = cli_params_load(init ? init : run, m, *w);
+    } else {
+        wl_rng r;
+        wl_rng_seed(&r, seed);
+        rc = wl_model_init(m, &r, *w);
+    }
+    if (rc) {
+        free(*w);
+        *w = NULL;
+    }
+    return rc;
+}
+
 int cli_params_save(const char *dir, const wl_model *m, const double *w) {
     char path[4096];
     size_t shape[1] = {m->dim};

@@ -11,6 +11,10 @@
  * (its params.npy). Sizes are checked and named in errors. */
 int cli_params_load(const char *path, const wl_model *m, double *w);
 
+/* Allocates *w (dim) and fills it from `init` (as cli_params_load), else
+ * from the run directory `run` (its params.npy), else draws it from seed. */
+int cli_params_init(const char *init, const char *run, uint64_t seed, wl_model *m, double **w);
+
 /* Writes DIR/params.npy (flat) and DIR/params.npz (one member per block,
  * weights out x in) atomically. */
 int cli_params_save(const char *dir, const wl_model *m, const double *w);

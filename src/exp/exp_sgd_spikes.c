@@ -24,9 +24,9 @@ static void settings(int quick, sp_setting *s) {
                           .probe_n = 48, .agop_every = 50, .lr_factor = 0.9, .nb = 3,
                           .batches = {4, 16, 96}};
     else
-        *s = (sp_setting){.n = 400, .n_test = 1000, .d = 10, .width = 1024, .steps = 1000,
-                          .probe_n = 100, .agop_every = 100, .lr_factor = 0.9, .nb = 6,
-                          .batches = {5, 10, 25, 50, 100, 400}};
+        *s = (sp_setting){.n = 200, .n_test = 500, .d = 8, .width = 512, .steps = 600,
+                          .probe_n = 64, .agop_every = 50, .lr_factor = 0.9, .nb = 6,
+                          .batches = {5, 10, 20, 50, 100, 200}};
 }
 
 /* G* = (1/n) sum_i g_i g_i^T with g_i = grad_x (x1 x2) = (x2, x1, 0, ...). */

@@ -364,6 +364,8 @@ int wl_ntk_infinite(const wl_inf_arch *arch, const wl_mat *X1, const wl_mat *X2,
     if (!arch || !X1) return wl_seterr(WL_EINVAL, "wl_ntk_infinite: arch and X1 are required");
     int sym = X2 == NULL || X2 == X1;
     if (!X2) X2 = X1;
+    if (X1->rows == 0 || X2->rows == 0)
+        return wl_seterr(WL_EINVAL, "wl_ntk_infinite: no points (%zu x %zu)", X1->rows, X2->rows);
     if (X1->cols != X2->cols || X1->cols == 0)
         return wl_seterr(WL_EINVAL, "wl_ntk_infinite: X1 has %zu features, X2 %zu", X1->cols,
                          X2->cols);

@@ -330,6 +330,8 @@ static void test_custom_and_spec(void **state) {
     assert_non_null(strstr(wl_errmsg(), "ntk"));
     a.param = WL_INF_STANDARD;
     assert_int_equal(wl_ntk_infinite(&a, &X, NULL, &T1, NULL), WL_EINVAL);
+    wl_mat none = wl_mat_view(X.data, 0, 3);
+    assert_int_equal(wl_ntk_infinite(&a, &none, NULL, NULL, NULL), WL_EINVAL);
     WL_AT(&X, 1, 1) = NAN;
     wl_inf_arch_init(&a);
     assert_int_equal(wl_ntk_infinite(&a, &X, NULL, &T1, NULL), WL_EINVAL);
