@@ -9,6 +9,7 @@
 #include "data_opts.h"
 #include "ntk_infinite.h"
 #include "run.h"
+#include "train_io.h"
 
 const char cmd_ntk_summary[] = "empirical tangent kernel: spectrum, condition number, angles";
 
@@ -45,31 +46,6 @@ static int parse_bytes(const char *s, double *out) {
     return 0;
 }
 
-/* parameters: --init FILE.npy, --run DIR (DIR/params.npy), else drawn from seed */
-static int load_params(const ntk_cli *c, wl_model *m, double **w) {
-    char path[4096];
-    const char *file = c->init;
-    if (c->run) file = cli_path(path, sizeof path, c->run, "params.npy");
-    if (!file) {
-        wl_rng r;
-        wl_rng_seed(&r, c->seed);
-        *w = wl_dalloc(m->dim, "parameters");
-        return *w ? wl_model_init(m, &r, *w) : WL_ENOMEM;
-    }
-    double *data;
-    int ndim;
-    size_t shape[8], total = 1;
-    int rc = wl_npy_read(file, &data, &ndim, shape);
-    if (rc) return rc;
-    for (int i = 0; i < ndim; i++) total *= shape[i];
-    if (total != m->dim) {
-        free(data);
-        return wl_seterr(WL_EINVAL, "'%s' holds %zu parameters, the model %s has %zu", file,
-                         total, c->model, m->dim);
-    }
-    *w = data;
-    return WL_OK;
-}
 
 /* points: the data options' training set (its first --n rows), or --n points
  * uniform on the sphere S^{d-1}; d = 0 takes the data's dimension */
@@ -221,7 +197,7 @@ static int run_one(const ntk_cli *c) {
     const char *kp = c->out ? cli_path(kpath, sizeof kpath, c->out, "kernel.npy") : NULL;
     int rc = fill_opts(c, &o, kp);
     if (!rc) rc = wl_net_from_spec(c->model, &m);
-    if (!rc && !c->infinite) rc = load_params(c, m, &w);
+    if (!rc && !c->infinite) rc = cli_params_init(c->init, c->run, c->seed, m, &w);
     if (!rc) rc = load_points(c, m->n_in, &X);
     wl_ntk_plan plan = {0};
     if (!rc && !c->infinite) rc = wl_ntk_plan_make(m, X.rows, 0, &o, &plan);
@@ -349,7 +325,7 @@ static int run_sweep(ntk_cli c) {
             rc = eig ? fill_opts(&one, &o, NULL) : WL_ENOMEM;
             if (!rc && c.infinite) rc = cli_ntk_infinite(spec, &X, &K, NULL);
             if (!rc && !c.infinite) rc = wl_net_from_spec(spec, &m);
-            if (!rc && !c.infinite) rc = load_params(&one, m, &w);
+            if (!rc && !c.infinite) rc = cli_params_init(one.init, one.run, one.seed, m, &w);
             if (!rc && !c.infinite) rc = wl_ntk_empirical(m, w, &X, NULL, &o, &K);
             if (!rc) rc = wl_ntk_summarize(&K, eig, &s);
             if (!rc) {

@@ -143,24 +143,19 @@ int wl_ntk_matvec(wl_model *m, const double *w, const wl_mat *X, wl_ntk_mode mod
 
 /* Result of a Lanczos run. */
 typedef struct wl_ntk_lanczos_info {
-    size_t iters;      /* Krylov dimension reached (= matvecs) */
-    double resid;      /* largest Ritz residual |beta_j s_jk| of the wanted pairs */
-    int converged;     /* every wanted pair below tol * |lambda_max| */
+    size_t iters;      /* kernel-vector products used */
+    double resid;      /* largest Ritz residual of the wanted pairs */
+    int converged;     /* every wanted pair below tol * max |theta| */
 } wl_ntk_lanczos_info;
 
 /* Top (which = +1) or bottom (which = -1) nev eigenvalues of the kernel on X as
- * an operator (wl_ntk_matvec), by Lanczos with full reorthogonalization from a
- * random start drawn from rng. vals: nev values, descending for top,
- * ascending for bottom. max_iter 0: the operator's size. */
+ * an operator (wl_ntk_matvec), by the curvature module's Lanczos (wl_lanczos:
+ * full reorthogonalization, thick restarts) from a random start drawn from
+ * rng. vals: nev values, descending for top, ascending for bottom. max_iter:
+ * the most kernel-vector products (0: wl_lanczos's default). */
 int wl_ntk_lanczos(wl_model *m, const double *w, const wl_mat *X, wl_ntk_mode mode,
                    size_t nev, int which, double tol, size_t max_iter, wl_rng *rng,
                    double *vals, wl_ntk_lanczos_info *info);
-
-/* The same Lanczos on any symmetric operator y = A x of size n (used above;
- * exposed for tests and for other symmetric operators). */
-typedef int (*wl_ntk_op)(void *ctx, const double *x, double *y);
-int wl_ntk_lanczos_op(wl_ntk_op op, void *ctx, size_t n, size_t nev, int which, double tol,
-                      size_t max_iter, wl_rng *rng, double *vals, wl_ntk_lanczos_info *info);
 
 /* ==== end of empirical tangent kernels and spectra ========================= */
 

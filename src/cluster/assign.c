@@ -11,12 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Below this many doubles of work a loop runs on one thread: on small inputs
+ * the fork and barrier cost more than the loop. */
+#define WL_CL_PAR_MIN ((size_t)1 << 16)
+
 int wl_cl_phi_rows(const wl_div *div, const wl_mat *X, double *phix) {
     size_t n = X->rows, d = X->cols;
     if (div->kind == WL_DIV_CUSTOM) { /* user callbacks: called from one thread */
         for (size_t i = 0; i < n; i++) phix[i] = wl_div_phi(div, &WL_AT(X, i, 0), d);
     } else {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * d > WL_CL_PAR_MIN)
         for (long i = 0; i < (long)n; i++) phix[i] = wl_div_phi(div, &WL_AT(X, i, 0), d);
     }
     for (size_t i = 0; i < n; i++)
@@ -95,9 +99,9 @@ int wl_cl_assign_hard(const wl_mat *X, const double *phix, const wl_mat *G, cons
         size_t nc = (nb + p->chunk - 1) / p->chunk;
         wl_mat Xb = wl_mat_rows(X, b0, nb), S = wl_mat_view(Z, k, nb);
         /* S^T = G X_b^T: k x nb (X_b streams through once, in its own layout) */
-        int rc = wl_gemm(0, 1, 1.0, G, &Xb, 0.0, &S);
+        int rc = wl_cl_gemm_det(0, 1, G, &Xb, &S);
         if (rc) return rc;
-#pragma omp parallel for schedule(static, 1) reduction(+ : ch)
+#pragma omp parallel for schedule(static, 1) reduction(+ : ch) if (nb * X->cols > WL_CL_PAR_MIN)
         for (long c = 0; c < (long)nc; c++) {
             size_t r0 = b0 + (size_t)c * p->chunk, r1 = r0 + p->chunk < b0 + nb ? r0 + p->chunk : b0 + nb;
             ch += chunk_pass(X, phix, Z, nb, b0, r0, r1, b, k, labels, dmin,
@@ -147,7 +151,7 @@ int wl_cl_update_means(const wl_mat *X, const int *labels, wl_mat *C, size_t *co
     if (!acc) return WL_ENOMEM;
     memset(counts, 0, k * sizeof *counts);
     for (size_t i = 0; i < n; i++) counts[labels[i]]++;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (n * d > WL_CL_PAR_MIN)
     for (long c = 0; c < (long)p.nchunks; c++) {
         size_t r0 = (size_t)c * p.chunk, r1 = r0 + p.chunk < n ? r0 + p.chunk : n;
         chunk_sums(X, labels, r0 < n ? r0 : n, r1, acc + (size_t)c * k * d, k);

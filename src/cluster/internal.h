@@ -26,6 +26,12 @@ int wl_cl_phi_rows(const wl_div *div, const wl_mat *X, double *phix);
  * D(x, c_h) = phi(x) - (<g_h, x> + b_h). Fails if a centre leaves the domain. */
 int wl_cl_centre_consts(const wl_div *div, const wl_mat *C, wl_mat *G, double *b);
 
+/* C = op(A) op(B) (op = transpose when the flag is 1) with the inner
+ * dimension cut into fixed slices, so the bits do not depend on the BLAS
+ * thread count. Use it as C (small) x (large): the tall-skinny orientation
+ * X G^T is not thread-count stable in OpenBLAS even for short inner sizes. */
+int wl_cl_gemm_det(int transA, int transB, const wl_mat *A, const wl_mat *B, wl_mat *C);
+
 /* Row layout of an assignment pass, a function of (n, k, d) only so results
  * do not depend on the thread count: rows are cut in chunks of `chunk` rows
  * (nchunks of them; per-chunk cluster sums take nchunks x k x d doubles), and

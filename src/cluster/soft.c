@@ -11,49 +11,57 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* E-step. R (n x k) receives the responsibilities; labels = row argmax;
- * returns LL. S = X G^T is computed in place in R. */
+/* E-step. Rt (k x n) receives the responsibilities (column i is point i);
+ * labels = most likely component; returns LL. S^T = G X^T is computed in
+ * place in Rt. */
 static int e_step(const wl_mat *X, const double *phix, const wl_mat *G, const double *b,
-                  const double *pi, double beta, wl_mat *R, int *labels, double *ll) {
+                  const double *pi, double beta, wl_mat *Rt, int *labels, double *ll) {
     size_t n = X->rows, k = G->rows;
-    /* R = X G^T: n x k */
-    int rc = wl_gemm(0, 1, 1.0, X, G, 0.0, R);
+    /* Rt = G X^T: k x n */
+    int rc = wl_cl_gemm_det(0, 1, G, X, Rt);
     if (rc) return rc;
-    double *lpi = wl_dalloc(k, "log weights");
-    if (!lpi) return WL_ENOMEM;
+    double *lpi = wl_dalloc(k, "log weights"), *lli = wl_dalloc(n, "row log-likelihoods");
+    if (!lpi || !lli) {
+        free(lpi);
+        free(lli);
+        return WL_ENOMEM;
+    }
     for (size_t h = 0; h < k; h++) lpi[h] = pi[h] > 0.0 ? log(pi[h]) : -INFINITY;
-    double sum = 0.0;
-#pragma omp parallel for schedule(static) reduction(+ : sum)
+#pragma omp parallel for schedule(static) if (n * k > ((size_t)1 << 15))
     for (long i = 0; i < (long)n; i++) {
-        double *r = &WL_AT(R, i, 0), m = -INFINITY;
+        double *r = &Rt->data[i], m = -INFINITY; /* r[h * n]: component h */
         size_t arg = 0;
         for (size_t h = 0; h < k; h++) {
-            double dv = phix[i] - r[h] - b[h]; /* D(x_i, mu_h) */
-            r[h] = lpi[h] - beta * (dv > 0.0 ? dv : 0.0);
-            if (r[h] > m) {
-                m = r[h];
+            double dv = phix[i] - r[h * n] - b[h]; /* D(x_i, mu_h) */
+            r[h * n] = lpi[h] - beta * (dv > 0.0 ? dv : 0.0);
+            if (r[h * n] > m) {
+                m = r[h * n];
                 arg = h;
             }
         }
         double s = 0.0;
-        for (size_t h = 0; h < k; h++) s += (r[h] = exp(r[h] - m));
-        for (size_t h = 0; h < k; h++) r[h] /= s;
+        for (size_t h = 0; h < k; h++) s += (r[h * n] = exp(r[h * n] - m));
+        for (size_t h = 0; h < k; h++) r[h * n] /= s;
         labels[i] = (int)arg;
-        sum += m + log(s);
+        lli[i] = m + log(s);
     }
+    double sum = 0.0; /* in row order: the same bits for any thread count */
+    for (size_t i = 0; i < n; i++) sum += lli[i];
     free(lpi);
+    free(lli);
     *ll = sum / (double)n;
     return isfinite(*ll) ? WL_OK : wl_seterr(WL_ENUMERIC, "soft clustering: log-likelihood is %g", *ll);
 }
 
-/* M-step: pi = column means of R, C = diag(1/N) R^T X. */
-static int m_step(const wl_mat *X, const wl_mat *R, wl_mat *C, double *pi, wl_mat *C2) {
-    size_t n = X->rows, k = R->cols, d = X->cols;
-    for (size_t h = 0; h < k; h++) pi[h] = 0.0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t h = 0; h < k; h++) pi[h] += WL_AT(R, i, h);
-    /* C2 = R^T X: k x d */
-    int rc = wl_gemm(1, 0, 1.0, R, X, 0.0, C2);
+/* M-step: pi = row means of Rt, C = diag(1/N) Rt X. */
+static int m_step(const wl_mat *X, const wl_mat *Rt, wl_mat *C, double *pi, wl_mat *C2) {
+    size_t n = X->rows, k = Rt->rows, d = X->cols;
+    for (size_t h = 0; h < k; h++) {
+        pi[h] = 0.0;
+        for (size_t i = 0; i < n; i++) pi[h] += WL_AT(Rt, h, i);
+    }
+    /* C2 = Rt X: k x d */
+    int rc = wl_cl_gemm_det(0, 0, Rt, X, C2);
     if (rc) return rc;
     for (size_t h = 0; h < k; h++) {
         if (pi[h] > 1e-300 * (double)n) /* a dead component keeps its centre */
@@ -70,7 +78,7 @@ int wl_cl_soft_run(const wl_div *div, const wl_mat *X, const double *phix,
     wl_mat R = {0}, G = {0}, C2 = {0};
     double *b = wl_dalloc(k, "centre constants");
     int rc = WL_ENOMEM;
-    if (!b || wl_mat_alloc(&R, n, k) || wl_mat_alloc(&G, k, d) || wl_mat_alloc(&C2, k, d))
+    if (!b || wl_mat_alloc(&R, k, n) || wl_mat_alloc(&G, k, d) || wl_mat_alloc(&C2, k, d))
         goto done;
     for (size_t h = 0; h < k; h++) pi[h] = 1.0 / (double)k;
     double prev = -INFINITY;

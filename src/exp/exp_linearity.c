@@ -26,8 +26,8 @@
 #define SLOPE_FLAT (-0.15)
 
 static int run_linearity(const wl_exp_ctx *ctx, wl_exp_result *res) {
-    const size_t wq[] = {64, 256, 1024, 4096}, wf[] = {64, 256, 1024, 4096, 16384, 65536};
-    const size_t *widths = ctx->quick ? wq : wf, nw = ctx->quick ? 4 : 6;
+    const size_t wq[] = {64, 256, 1024, 4096}, wf[] = {64, 256, 1024, 4096, 16384};
+    const size_t *widths = ctx->quick ? wq : wf, nw = ctx->quick ? 4 : 5;
     const size_t n = ctx->quick ? 16 : 32, d = 8;
     wl_linm_cfg cfg = {.hpoints = ctx->quick ? 8 : 16, .radius = 2.0,
                        .gd_steps = ctx->quick ? 40 : 200, .lr_frac = 0.5, .tol = 1e-4};

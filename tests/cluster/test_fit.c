@@ -255,6 +255,42 @@ static void test_reproducible(void **state) {
     wl_div_free(v);
 }
 
+/* Large enough for the parallel loops (several 256-row chunks): hard and
+ * soft fits give the same bits on 1 and 2 threads. */
+static void test_thread_count_independent(void **state) {
+    int fam, *truth = malloc(4000 * sizeof *truth);
+    wl_div *v = make_div(1, 24, &fam);
+    wl_mat X;
+    pl_make(fam, 8, 500, 24, 31, &X, truth);
+    wl_cluster_opts o;
+    wl_cluster_opts_default(&o);
+    o.k = 8;
+    o.max_iter = 15;
+    int nt = wl_get_threads();
+    for (int soft = 0; soft <= 1; soft++) {
+        o.soft = soft;
+        wl_cluster_result a, b;
+        wl_rng r;
+        wl_set_threads(1);
+        wl_rng_seed(&r, 9);
+        WL_OK_OR_FAIL(wl_cluster_fit(v, &X, &o, &r, &a));
+        wl_set_threads(2);
+        wl_rng_seed(&r, 9);
+        WL_OK_OR_FAIL(wl_cluster_fit(v, &X, &o, &r, &b));
+        assert_memory_equal(a.labels, b.labels, 4000 * sizeof(int));
+        if (memcmp(a.centres, b.centres, 8 * 24 * sizeof(double)))
+            fail_msg("soft=%d: centres differ between 1 and 2 threads", soft);
+        assert_memory_equal(a.trace, b.trace, a.ntrace * sizeof(double));
+        assert_int_equal(a.ntrace, b.ntrace);
+        wl_cluster_result_free(&a);
+        wl_cluster_result_free(&b);
+    }
+    wl_set_threads(nt);
+    free(truth);
+    wl_mat_free(&X);
+    wl_div_free(v);
+}
+
 /* An empty cluster moves onto the row farthest from its centre. */
 static void test_empty_cluster_reseed(void **state) {
     double x[8] = {0, 0, 1, 0, 0, 1, 9, 9}, c[4] = {0, 0, 5, 5};
@@ -306,6 +342,7 @@ int main(void) {
         cmocka_unit_test(test_soft_loglik_monotone),
         cmocka_unit_test(test_soft_large_beta_is_hard),
         cmocka_unit_test(test_reproducible),
+        cmocka_unit_test(test_thread_count_independent),
         cmocka_unit_test(test_empty_cluster_reseed),
         cmocka_unit_test(test_fit_errors),
     };

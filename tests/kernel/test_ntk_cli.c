@@ -68,6 +68,24 @@ static void test_init_npy(void **st) {
     wl_model_free(m);
 }
 
+/* --lanczos: extreme eigenvalues without the kernel, equal to the dense ones */
+static void test_lanczos(void **st) {
+    (void)st;
+    char dense[4096];
+    assert_int_equal(wl_test_cli("ntk --model mlp:6-24-2:tanh:ntk --n 15", dense, sizeof dense), 0);
+    assert_int_equal(wl_test_cli("ntk --model mlp:6-24-2:tanh:ntk --n 15 --lanczos 2", out, sizeof out), 0);
+    const char *a = strstr(dense, "lambda_max"), *b = strstr(out, "lambda_max");
+    assert_non_null(a);
+    assert_non_null(b);
+    double x = atof(a + 10), y = atof(b + 10);
+    WL_ASSERT_CLOSE(x, y, 1e-7);
+    a = strstr(dense, "lambda_min");
+    b = strstr(out, "lambda_min");
+    WL_ASSERT_CLOSE(atof(a + 10), atof(b + 10), 1e-7 * x);
+    assert_non_null(strstr(out, "converged"));
+    assert_null(strstr(out, "NOT converged"));
+}
+
 /* points from the shared data options */
 static void test_data_options(void **st) {
     (void)st;
@@ -149,7 +167,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_and_files), cmocka_unit_test(test_init_npy),
         cmocka_unit_test(test_sweep),             cmocka_unit_test(test_disk),
-        cmocka_unit_test(test_data_options),
+        cmocka_unit_test(test_data_options),      cmocka_unit_test(test_lanczos),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
