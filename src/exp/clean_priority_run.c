@@ -32,7 +32,16 @@ static int load(const cp_setting *s, const cp_spec *spec, uint64_t seed, wl_data
     o.label_noise = spec->delta;
     o.stratify = 1;
     o.seed = seed;
-    return wl_data_prepare(&o, tr, te);
+    int rc = wl_data_prepare(&o, tr, te);
+    if (rc || spec->classes) return rc;
+    /* ten classes: centred one-hot targets y - 1/k, the k-class form of the
+       +-1 targets (for k = 2 they are +-1/2), so that at f(w0) = 0 the
+       residuals of a clean and a corrupted sample of one class cancel */
+    wl_dataset *sets[2] = {tr, te};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < sets[k]->n * sets[k]->k; i++)
+            sets[k]->Y[i] -= 1.0 / (double)sets[k]->k;
+    return WL_OK;
 }
 
 /* Antisymmetric initialization of a 2-layer network: hidden units m/2..m-1
