@@ -17,20 +17,27 @@
  * O~(1/sqrt(m)): for tanh the largest |a_i tanh''(z_i)| over m neurons adds a
  * log m factor, a local slope of about -1/2 + 1/ln m); kernel change over
  * the ball within 0.2 of -1/2, along GD at most -0.3 (an upper bound);
- * "does not decay": slope above -0.15, i.e. less than a factor 16^0.15 = 1.5
- * over the quick setting's 16-fold width range, against 4 for 1/sqrt(m). */
+ * "does not vanish": ||H_f|| slope above -0.25 (nearer to no decay than to
+ * 1/sqrt(m)) and, at the widest m, a kernel change of at least 10% over the
+ * ball and along GD (the linear output's is below 3% there). The kernel
+ * change of these networks is a Theta(1) part plus the wide layers' own
+ * O(1/sqrt(m)) part, and varies tenfold between draws, so its slope over
+ * small widths is not a reliable verdict; every point is the mean of 3
+ * initializations (docs/papers/linearity.md). */
 #define SLOPE_H_LO (-0.65)
 #define SLOPE_H_HI (-0.35)
 #define SLOPE_K_LO (-0.70)
 #define SLOPE_K_HI (-0.30)
-#define SLOPE_FLAT (-0.15)
+#define SLOPE_FLAT (-0.25)
+#define KCHANGE_MIN 0.10
 
 static int run_linearity(const wl_exp_ctx *ctx, wl_exp_result *res) {
     const size_t wq[] = {64, 256, 1024, 4096}, wf[] = {64, 256, 1024, 4096, 16384};
     const size_t *widths = ctx->quick ? wq : wf, nw = ctx->quick ? 4 : 5;
     const size_t n = ctx->quick ? 16 : 32, d = 8;
     wl_linm_cfg cfg = {.hpoints = ctx->quick ? 8 : 16, .radius = 2.0,
-                       .gd_steps = ctx->quick ? 40 : 200, .lr_frac = 0.5, .tol = 1e-4};
+                       .gd_steps = ctx->quick ? 40 : 200, .lr_frac = 0.5, .tol = 1e-4,
+                       .reps = 3};
     const char *names[] = {"linear output", "tanh output", "bottleneck"};
     const char *tpl[] = {"mlp:8-@-1:tanh:ntk", "mlp:8-@-1:tanh:ntk:outact=tanh",
                          "mlp:8-@-2-@-1:tanh:ntk"};
@@ -73,12 +80,13 @@ static int run_linearity(const wl_exp_ctx *ctx, wl_exp_result *res) {
         char claim[256];
         snprintf(claim, sizeof claim, "%s: ||H_f|| and the kernel change do not vanish with width",
                  names[a]);
-        double kmin = fmin(s.slope_kb[a], s.slope_kg[a]);
-        wl_exp_claim(res, claim, s.slope_h[a] > SLOPE_FLAT && kmin > SLOPE_FLAT,
-                     "slopes (accepted > %.2f): ||H_f|| %.3f, kernel change ball %.3f, GD %.3f; at m = %zu: ||H_f|| %.4g, change after GD %.4g (linear output: %.4g, %.4g)",
-                     SLOPE_FLAT, s.slope_h[a], s.slope_kb[a], s.slope_kg[a], widths[last],
-                     s.m[a][last].hnorm, s.m[a][last].kchange_gd, s.m[0][last].hnorm,
-                     s.m[0][last].kchange_gd);
+        double kmin = fmin(s.m[a][last].kchange_ball, s.m[a][last].kchange_gd);
+        wl_exp_claim(res, claim, s.slope_h[a] > SLOPE_FLAT && kmin >= KCHANGE_MIN,
+                     "||H_f|| slope %.3f (accepted > %.2f); at m = %zu: ||H_f|| %.4g, kernel change ball %.4g, after GD %.4g (accepted >= %.2f; linear output: %.4g, %.4g, %.4g); kernel-change slopes ball %.3f, GD %.3f",
+                     s.slope_h[a], SLOPE_FLAT, widths[last], s.m[a][last].hnorm,
+                     s.m[a][last].kchange_ball, s.m[a][last].kchange_gd, KCHANGE_MIN,
+                     s.m[0][last].hnorm, s.m[0][last].kchange_ball, s.m[0][last].kchange_gd,
+                     s.slope_kb[a], s.slope_kg[a]);
     }
     return WL_OK;
 }

@@ -18,6 +18,7 @@ typedef struct wl_linm_cfg {
     size_t gd_steps; /* GD steps on the mean MSE */
     double lr_frac;  /* GD step eta = lr_frac * n / lambda_max(K(w0)) */
     double tol;      /* Lanczos tolerance of the Hessian norms */
+    size_t reps;     /* sweeps: independent initializations averaged per size (0 = 1) */
 } wl_linm_cfg;
 
 /* One model, one size. */

@@ -85,6 +85,7 @@ static void write_summary(const wl_exp_ctx *ctx, const wl_linm_sweep *s, const w
     wl_json_int(j, "gd_steps", (long long)cfg->gd_steps);
     wl_json_num(j, "lr_frac", cfg->lr_frac);
     wl_json_int(j, "hessian_points", (long long)cfg->hpoints);
+    wl_json_int(j, "initializations", (long long)(cfg->reps ? cfg->reps : 1));
     wl_json_obj_end(j);
     wl_json_nums(j, "sizes", s->sizes, s->nsize);
     wl_json_arr(j, "architectures");
@@ -112,6 +113,45 @@ static void write_summary(const wl_exp_ctx *ctx, const wl_linm_sweep *s, const w
     wl_json_arr_end(j);
 }
 
+/* The mean of cfg->reps measurements from independent initializations
+ * (seeds seed, seed + 100003, ...); max of the maxima, all-converged. */
+static int measure_reps(const char *spec, const wl_dataset *ds, const wl_linm_cfg *cfg,
+                        uint64_t seed, wl_linm *out) {
+    size_t reps = cfg->reps ? cfg->reps : 1;
+    int rc = wl_linm_measure(spec, ds, cfg, seed, out);
+    for (size_t r = 1; r < reps && !rc; r++) {
+        wl_linm m;
+        rc = wl_linm_measure(spec, ds, cfg, seed + 100003 * r, &m);
+        if (rc) break;
+        out->hnorm += m.hnorm;
+        out->hnorm_max = m.hnorm_max > out->hnorm_max ? m.hnorm_max : out->hnorm_max;
+        out->grad_norm += m.grad_norm;
+        out->kchange_ball += m.kchange_ball;
+        out->kchange_gd += m.kchange_gd;
+        out->gap_gd += m.gap_gd;
+        out->gap_rel += m.gap_rel;
+        out->dist_gd += m.dist_gd;
+        out->loss0 += m.loss0;
+        out->loss_gd += m.loss_gd;
+        out->lr += m.lr;
+        out->hvps += m.hvps;
+        out->converged &= m.converged;
+    }
+    if (rc) return rc;
+    double k = (double)reps;
+    out->hnorm /= k;
+    out->grad_norm /= k;
+    out->kchange_ball /= k;
+    out->kchange_gd /= k;
+    out->gap_gd /= k;
+    out->gap_rel /= k;
+    out->dist_gd /= k;
+    out->loss0 /= k;
+    out->loss_gd /= k;
+    out->lr /= k;
+    return WL_OK;
+}
+
 int wl_linm_sweep_run(const wl_exp_ctx *ctx, const wl_dataset *ds, const wl_linm_cfg *cfg,
                       size_t narch, const char *const *names, const char *const *templates,
                       size_t nsize, const size_t *sizes, const char *xlabel, wl_linm_sweep *out) {
@@ -127,7 +167,7 @@ int wl_linm_sweep_run(const wl_exp_ctx *ctx, const wl_dataset *ds, const wl_linm
         for (size_t i = 0; i < nsize && !rc; i++) {
             out->sizes[i] = (double)sizes[i];
             rc = fill_template(templates[a], sizes[i], spec, sizeof spec);
-            if (!rc) rc = wl_linm_measure(spec, ds, cfg, ctx->seed + 1000 * a + i, &out->m[a][i]);
+            if (!rc) rc = measure_reps(spec, ds, cfg, ctx->seed + 1000 * a + i, &out->m[a][i]);
             wl_linm *m = &out->m[a][i];
             if (!rc)
                 wl_exp_log(ctx, "%-12s %-34s ||H_f|| %.4g  dK(ball) %.4g  dK(GD) %.4g  gap %.4g  loss %.3g -> %.3g",

@@ -3,24 +3,11 @@
  * its closed form <grad L(w), w - w*> = 2 L(w). */
 #include "wl_test.h"
 
-static double cell(const wl_table *t, size_t r, const char *col) {
-    long c = wl_table_col(t, col);
-    if (c < 0) fail_msg("no column %s", col);
-    return wl_table_get(t, r, (size_t)c);
-}
-
 static void test_aiming_quick(void **state) {
     (void)state;
-    char dir[256], path[512];
-    assert_non_null(wl_test_tmpdir(dir, sizeof dir));
-    const wl_exp *e = wl_exp_find("aiming");
-    assert_non_null(e);
-    wl_exp_ctx ctx = {.out_dir = dir, .quick = 1, .seed = 0};
-    wl_exp_result r;
-    WL_OK_OR_FAIL(wl_exp_run(e, &ctx, &r));
-    assert_int_equal(r.nclaims, 2);
-    for (size_t i = 0; i < r.nclaims; i++)
-        if (!r.claims[i].supported) fail_msg("%s: %s", r.claims[i].claim, r.claims[i].measured);
+    char path[512];
+    const char *dir = wl_test_exp_quick("aiming", NULL);
+    assert_int_equal(wl_test_exp_nclaims, 2);
 
     wl_table *t;
     snprintf(path, sizeof path, "%s/aiming.csv", dir);
@@ -29,10 +16,10 @@ static void test_aiming_quick(void **state) {
     assert_true(rows > 40);
     double lin_final = NAN, lin_first = NAN;
     for (size_t i = 0; i < rows; i++) {
-        int model = (int)cell(t, i, "model");
-        double loss = cell(t, i, "loss"), a = cell(t, i, "aiming_ratio");
+        int model = (int)wl_test_cell(t, i, "model");
+        double loss = wl_test_cell(t, i, "loss"), a = wl_test_cell(t, i, "aiming_ratio");
         assert_true(loss >= 0);
-        assert_true(cell(t, i, "dist_to_final") >= 0);
+        assert_true(wl_test_cell(t, i, "dist_to_final") >= 0);
         if (model == 1) {
             if (nlin++ == 0) lin_first = loss;
             lin_final = loss;

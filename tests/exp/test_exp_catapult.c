@@ -2,24 +2,11 @@
  * directory holds the measured values. */
 #include "wl_test.h"
 
-static double cell(const wl_table *t, size_t r, const char *col) {
-    long c = wl_table_col(t, col);
-    if (c < 0) fail_msg("no column %s", col);
-    return wl_table_get(t, r, (size_t)c);
-}
-
 static void test_catapult_quick(void **state) {
     (void)state;
-    char dir[256], path[512];
-    assert_non_null(wl_test_tmpdir(dir, sizeof dir));
-    const wl_exp *e = wl_exp_find("catapult");
-    assert_non_null(e);
-    wl_exp_ctx ctx = {.out_dir = dir, .quick = 1, .seed = 0};
-    wl_exp_result r;
-    WL_OK_OR_FAIL(wl_exp_run(e, &ctx, &r));
-    assert_int_equal(r.nclaims, 4);
-    for (size_t i = 0; i < r.nclaims; i++)
-        if (!r.claims[i].supported) fail_msg("%s: %s", r.claims[i].claim, r.claims[i].measured);
+    char path[512];
+    const char *dir = wl_test_exp_quick("catapult", NULL);
+    assert_int_equal(wl_test_exp_nclaims, 4);
 
     wl_table *t;
     snprintf(path, sizeof path, "%s/catapult.csv", dir);
@@ -28,18 +15,18 @@ static void test_catapult_quick(void **state) {
     int seen_catapult = 0, seen_linear_div = 0;
     for (size_t i = 0; i < wl_table_nrows(t); i++) {
         /* the step size is the stated multiple of 2 / lambda_max(K0)/n */
-        WL_ASSERT_CLOSE(cell(t, i, "lr"), cell(t, i, "lr_factor") * 2.0 / cell(t, i, "lambda0"),
+        WL_ASSERT_CLOSE(wl_test_cell(t, i, "lr"), wl_test_cell(t, i, "lr_factor") * 2.0 / wl_test_cell(t, i, "lambda0"),
                         1e-12);
-        assert_true(cell(t, i, "peak_loss") >= cell(t, i, "loss0"));
-        double f = cell(t, i, "lr_factor");
-        int model = (int)cell(t, i, "model");
+        assert_true(wl_test_cell(t, i, "peak_loss") >= wl_test_cell(t, i, "loss0"));
+        double f = wl_test_cell(t, i, "lr_factor");
+        int model = (int)wl_test_cell(t, i, "model");
         if (f > 1 && f < 2 && model == 0) {
             seen_catapult = 1;
-            assert_true(cell(t, i, "peak_loss") > 2 * cell(t, i, "loss0"));
-            assert_true(cell(t, i, "lambda_final") < cell(t, i, "two_over_lr"));
-            assert_true(cell(t, i, "lambda_final") < cell(t, i, "lambda0"));
+            assert_true(wl_test_cell(t, i, "peak_loss") > 2 * wl_test_cell(t, i, "loss0"));
+            assert_true(wl_test_cell(t, i, "lambda_final") < wl_test_cell(t, i, "two_over_lr"));
+            assert_true(wl_test_cell(t, i, "lambda_final") < wl_test_cell(t, i, "lambda0"));
         }
-        if (f > 1 && model == 1) seen_linear_div += cell(t, i, "diverged") == 1;
+        if (f > 1 && model == 1) seen_linear_div += wl_test_cell(t, i, "diverged") == 1;
     }
     assert_true(seen_catapult);
     assert_true(seen_linear_div >= 2);

@@ -2,24 +2,11 @@
  * directory holds the measured values. */
 #include "wl_test.h"
 
-static double cell(const wl_table *t, size_t r, const char *col) {
-    long c = wl_table_col(t, col);
-    if (c < 0) fail_msg("no column %s", col);
-    return wl_table_get(t, r, (size_t)c);
-}
-
 static void test_sgd_spikes_quick(void **state) {
     (void)state;
-    char dir[256], path[512];
-    assert_non_null(wl_test_tmpdir(dir, sizeof dir));
-    const wl_exp *e = wl_exp_find("sgd-spikes");
-    assert_non_null(e);
-    wl_exp_ctx ctx = {.out_dir = dir, .quick = 1, .seed = 0};
-    wl_exp_result r;
-    WL_OK_OR_FAIL(wl_exp_run(e, &ctx, &r));
-    assert_int_equal(r.nclaims, 4);
-    for (size_t i = 0; i < r.nclaims; i++)
-        if (!r.claims[i].supported) fail_msg("%s: %s", r.claims[i].claim, r.claims[i].measured);
+    char path[512];
+    const char *dir = wl_test_exp_quick("sgd-spikes", NULL);
+    assert_int_equal(wl_test_exp_nclaims, 4);
 
     wl_table *t;
     snprintf(path, sizeof path, "%s/sgd_spikes.csv", dir);
@@ -27,16 +14,16 @@ static void test_sgd_spikes_quick(void **state) {
     size_t nb = wl_table_nrows(t);
     assert_true(nb >= 3);
     /* batch sizes ascending, the last one the full batch: GD below eta_crit */
-    for (size_t i = 1; i < nb; i++) assert_true(cell(t, i, "batch") > cell(t, i - 1, "batch"));
-    assert_true(cell(t, 0, "spikes") > cell(t, nb - 1, "spikes"));
-    assert_true(cell(t, nb - 1, "frac_steps_lr_above_batch_crit") == 0);
-    assert_true(cell(t, 0, "frac_steps_lr_above_batch_crit") > 0);
+    for (size_t i = 1; i < nb; i++) assert_true(wl_test_cell(t, i, "batch") > wl_test_cell(t, i - 1, "batch"));
+    assert_true(wl_test_cell(t, 0, "spikes") > wl_test_cell(t, nb - 1, "spikes"));
+    assert_true(wl_test_cell(t, nb - 1, "frac_steps_lr_above_batch_crit") == 0);
+    assert_true(wl_test_cell(t, 0, "frac_steps_lr_above_batch_crit") > 0);
     for (size_t i = 0; i < nb; i++) {
-        assert_true(cell(t, i, "spikes_lowering_lambda") <= cell(t, i, "spikes"));
-        double a = cell(t, i, "agop_align_final");
+        assert_true(wl_test_cell(t, i, "spikes_lowering_lambda") <= wl_test_cell(t, i, "spikes"));
+        double a = wl_test_cell(t, i, "agop_align_final");
         assert_true(a > 0 && a <= 1 + 1e-12);
-        assert_true(cell(t, i, "diverged") == 0);
-        assert_true(cell(t, i, "train_loss_final") < 1e-2);
+        assert_true(wl_test_cell(t, i, "diverged") == 0);
+        assert_true(wl_test_cell(t, i, "train_loss_final") < 1e-2);
     }
     wl_table_free(t);
 

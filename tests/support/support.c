@@ -64,6 +64,14 @@ char *wl_test_slurp(const char *path, size_t *len) {
     return b;
 }
 
+size_t wl_test_exp_nclaims;
+
+double wl_test_cell(const wl_table *t, size_t r, const char *col) {
+    long c = wl_table_col(t, col);
+    if (c < 0) fail_msg("no column %s", col);
+    return wl_table_get(t, r, (size_t)c);
+}
+
 const char *wl_test_exp_quick(const char *name, const char *const *files) {
     static char dir[512];
     char base[256];
@@ -81,6 +89,7 @@ const char *wl_test_exp_quick(const char *name, const char *const *files) {
                       r.claims[i].claim, r.claims[i].measured);
         bad |= !r.claims[i].supported;
     }
+    wl_test_exp_nclaims = r.nclaims;
     if (r.nclaims == 0) fail_msg("experiment %s made no claim", name);
     if (bad) fail_msg("experiment %s: a claim is not supported", name);
     char path[1024];

@@ -51,5 +51,10 @@ char *wl_test_slurp(const char *path, size_t *len);
  * checks that each of files (NULL-terminated, relative to the run directory)
  * exists; returns the run directory (static buffer). */
 const char *wl_test_exp_quick(const char *name, const char *const *files);
+/* Number of claims of the last wl_test_exp_quick run. */
+extern size_t wl_test_exp_nclaims;
+
+/* Cell (row r, column named col) of a table; fails the test if no such column. */
+double wl_test_cell(const wl_table *t, size_t r, const char *col);
 
 #endif
