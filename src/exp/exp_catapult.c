@@ -8,7 +8,8 @@
  * the 1/2: L = (1/2n) sum (f_i - y_i)^2, H_L = J^T J / n + ...). Each model is
  * trained by full-batch GD (the trainer) at eta = c eta_crit for several c;
  * the train loss is recorded every step and lambda_max(K)/n every few steps. */
-#include "widelab/exp.h"
+#include "catapult.h"
+
 #include "widelab/curv.h"
 #include "widelab/kernel.h"
 #include "widelab/net.h"
@@ -18,28 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { N_MODELS = 3, MAX_LR = 8 };
-static const char *const model_names[N_MODELS] = {"network", "linear", "quadratic"};
-
-/* Thresholds of the claims (also in docs/papers/catapult.md). */
-#define CONVERGED_FRAC 1e-2 /* converged: final loss < 1e-2 L0 */
-#define MONO_RISE 1.05      /* monotone-ish: loss never above 1.05 L0 */
-#define CATAPULT_RISE 2.0   /* catapult: peak loss > 2 L0, then converged */
-#define DIVERGE_RISE 1e3    /* diverged: NaN/Inf or final loss > 1e3 L0 */
-
-typedef struct cat_setting {
-    size_t n, d, width, steps, kernel_every;
-    const char *act;
-    size_t nlr;
-    double factors[MAX_LR];
-} cat_setting;
-
-typedef struct cat_run {
-    double L0, peak, final, lam_final; /* lam: lambda_max(K)/n */
-    int diverged, converged, mono, catapult;
-    size_t nsteps, nk;  /* curve lengths */
-    double *steps, *loss, *ksteps, *klam;
-} cat_run;
+const char *const wl_catapult_model_names[3] = {"network", "linear", "quadratic"};
 
 static void cat_run_free(cat_run *r) {
     free(r->steps);
@@ -136,15 +116,6 @@ static void settings(int quick, cat_setting *s) {
     }
 }
 
-typedef struct cat_state {
-    cat_setting s;
-    wl_dataset ds;
-    wl_model *models[N_MODELS];
-    double *w0;
-    double lam0, eta_crit;
-    cat_run runs[N_MODELS][MAX_LR];
-} cat_state;
-
 static int setup(const wl_exp_ctx *ctx, cat_state *st) {
     wl_rng rng;
     wl_rng_seed(&rng, ctx->seed);
@@ -166,104 +137,6 @@ static int setup(const wl_exp_ctx *ctx, cat_state *st) {
     return WL_OK;
 }
 
-static int write_tables(const wl_exp_ctx *ctx, cat_state *st) {
-    static const char *cols[] = {"model", "lr_factor", "lr", "two_over_lr", "loss0", "peak_loss",
-                                 "final_loss", "lambda0", "lambda_final", "diverged", "catapult"};
-    static const char *ccols[] = {"model", "lr_factor", "step", "train_loss", "lambda_over_n"};
-    wl_table *t = NULL, *c = NULL;
-    int rc = wl_table_new(11, cols, &t);
-    if (!rc) rc = wl_table_new(5, ccols, &c);
-    for (size_t j = 0; !rc && j < st->s.nlr; j++)
-        for (int m = 0; !rc && m < N_MODELS; m++) {
-            cat_run *r = &st->runs[m][j];
-            double lr = st->s.factors[j] * st->eta_crit;
-            double row[11] = {m, st->s.factors[j], lr, 2.0 / lr, r->L0, r->peak, r->final,
-                              st->lam0, r->lam_final, r->diverged, r->catapult};
-            rc = wl_table_append(t, row);
-            for (size_t i = 0, k = 0; !rc && i < r->nsteps; i++) {
-                while (k < r->nk && r->ksteps[k] < r->steps[i]) k++;
-                double lam = k < r->nk && r->ksteps[k] == r->steps[i] ? r->klam[k] : NAN;
-                double crow[5] = {m, st->s.factors[j], r->steps[i], r->loss[i], lam};
-                rc = wl_table_append(c, crow);
-            }
-        }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/catapult.csv", ctx->out_dir);
-    if (!rc) rc = wl_table_write_csv(t, path);
-    snprintf(path, sizeof path, "%s/curves.csv", ctx->out_dir);
-    if (!rc) rc = wl_table_write_csv(c, path);
-    wl_table_free(t);
-    wl_table_free(c);
-    return rc;
-}
-
-static int write_plots(const wl_exp_ctx *ctx, cat_state *st) {
-    char path[4096], lab[64];
-    wl_plot p;
-    int rc = WL_OK;
-    /* network loss at every step size */
-    wl_plot_init(&p, "catapult: network train loss (GD)", "step", "train loss");
-    p.log_y = 1;
-    for (size_t j = 0; !rc && j < st->s.nlr; j++) {
-        snprintf(lab, sizeof lab, "eta = %.2g eta_crit", st->s.factors[j]);
-        rc = wl_plot_series(&p, lab, st->runs[0][j].nsteps, st->runs[0][j].steps,
-                            st->runs[0][j].loss);
-    }
-    snprintf(path, sizeof path, "%s/catapult_loss.svg", ctx->out_dir);
-    if (!rc) rc = wl_plot_write_svg(&p, path);
-    /* the three models at the first step size of the catapult range */
-    size_t jc = 0;
-    while (jc + 1 < st->s.nlr && st->s.factors[jc] <= 1.0) jc++;
-    snprintf(lab, sizeof lab, "eta = %.2g eta_crit: three models", st->s.factors[jc]);
-    wl_plot_init(&p, lab, "step", "train loss");
-    p.log_y = 1;
-    for (int m = 0; !rc && m < N_MODELS; m++)
-        rc = wl_plot_series(&p, model_names[m], st->runs[m][jc].nsteps, st->runs[m][jc].steps,
-                            st->runs[m][jc].loss);
-    snprintf(path, sizeof path, "%s/catapult_models.svg", ctx->out_dir);
-    if (!rc) rc = wl_plot_write_svg(&p, path);
-    /* kernel top eigenvalue of the network against 2/eta */
-    wl_plot_init(&p, "network: lambda_max(K)/n during GD", "step", "lambda_max(K)/n");
-    for (size_t j = 0; !rc && j < st->s.nlr; j++) {
-        snprintf(lab, sizeof lab, "eta = %.2g eta_crit", st->s.factors[j]);
-        rc = wl_plot_series(&p, lab, st->runs[0][j].nk, st->runs[0][j].ksteps,
-                            st->runs[0][j].klam);
-        if (!rc && st->s.factors[j] > 1.0 && p.nhlines < 4) {
-            snprintf(lab, sizeof lab, "2/eta (%.2g eta_crit)", st->s.factors[j]);
-            wl_plot_hline(&p, 2.0 / (st->s.factors[j] * st->eta_crit), lab);
-        }
-    }
-    snprintf(path, sizeof path, "%s/catapult_kernel.svg", ctx->out_dir);
-    if (!rc) rc = wl_plot_write_svg(&p, path);
-    return rc;
-}
-
-static void write_summary(const wl_exp_ctx *ctx, cat_state *st) {
-    wl_json *js = ctx->summary;
-    wl_json_num(js, "lambda0_over_n", st->lam0);
-    wl_json_num(js, "eta_crit", st->eta_crit);
-    wl_json_nums(js, "lr_factors", st->s.factors, st->s.nlr);
-    wl_json_obj(js, "models");
-    for (int m = 0; m < N_MODELS; m++) {
-        double peak[MAX_LR], fin[MAX_LR], lam[MAX_LR], div[MAX_LR];
-        for (size_t j = 0; j < st->s.nlr; j++) {
-            cat_run *r = &st->runs[m][j];
-            peak[j] = r->peak / r->L0;
-            fin[j] = r->final / r->L0;
-            lam[j] = r->lam_final;
-            div[j] = r->diverged;
-        }
-        wl_json_obj(js, model_names[m]);
-        wl_json_num(js, "loss0", st->runs[m][0].L0);
-        wl_json_nums(js, "peak_over_loss0", peak, st->s.nlr);
-        wl_json_nums(js, "final_over_loss0", fin, st->s.nlr);
-        wl_json_nums(js, "lambda_final_over_n", lam, st->s.nlr);
-        wl_json_nums(js, "diverged", div, st->s.nlr);
-        wl_json_obj_end(js);
-    }
-    wl_json_obj_end(js);
-}
-
 /* Appends "f: peak/L0 final/L0 lam" of runs[m][j] for the factors in [lo, hi). */
 static void describe(char *buf, size_t cap, cat_state *st, int m, double lo, double hi) {
     size_t len = strlen(buf);
@@ -271,7 +144,7 @@ static void describe(char *buf, size_t cap, cat_state *st, int m, double lo, dou
         if (st->s.factors[j] < lo || st->s.factors[j] >= hi) continue;
         cat_run *r = &st->runs[m][j];
         len += (size_t)snprintf(buf + len, cap - len, " %s@%.2g: peak %.3g L0, final %.3g L0%s;",
-                                model_names[m], st->s.factors[j], r->peak / r->L0,
+                                wl_catapult_model_names[m], st->s.factors[j], r->peak / r->L0,
                                 r->final / r->L0, r->diverged ? " (diverged)" : "");
     }
 }
@@ -335,16 +208,13 @@ static int run(const wl_exp_ctx *ctx, wl_exp_result *res) {
             if (!rc)
                 wl_exp_log(ctx, "%-9s eta = %.2f eta_crit: peak %.3g L0, final %.3g L0, "
                                 "lambda/n %.4g (2/eta %.4g)%s",
-                           model_names[m], st->s.factors[j], st->runs[m][j].peak / st->runs[m][j].L0,
+                           wl_catapult_model_names[m], st->s.factors[j],
+                           st->runs[m][j].peak / st->runs[m][j].L0,
                            st->runs[m][j].final / st->runs[m][j].L0, st->runs[m][j].lam_final,
                            2.0 / lr, st->runs[m][j].diverged ? " diverged" : "");
         }
-    if (!rc) rc = write_tables(ctx, st);
-    if (!rc) rc = write_plots(ctx, st);
-    if (!rc) {
-        write_summary(ctx, st);
-        claims(st, res);
-    }
+    if (!rc) rc = cat_write(ctx, st);
+    if (!rc) claims(st, res);
     for (int m = 0; m < N_MODELS; m++) {
         for (size_t j = 0; j < MAX_LR; j++) cat_run_free(&st->runs[m][j]);
         wl_model_free(st->models[m]);
