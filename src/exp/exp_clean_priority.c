@@ -3,7 +3,7 @@
  * early stopped neural networks", arXiv 2306.02533).
  *
  * A wide ReLU network is trained (mean MSE, +-1 targets for two classes,
- * one-hot for ten) on Fashion-MNIST with a fraction delta of flipped training
+ * centred one-hot y - 1/k for ten) on Fashion-MNIST with a fraction delta of flipped training
  * labels; the trainer's noise probe splits the full gradient into its clean
  * and corrupted parts g = g_clean + g_noisy and tracks both parts' losses and
  * accuracies; the test error is evaluated at the same steps. */
