@@ -68,6 +68,11 @@ void wl_exp_claim(wl_exp_result *res, const char *claim, int supported, const ch
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
+/* For experiment code: writes t as ctx->out_dir/name (CSV) or p as
+ * ctx->out_dir/name (SVG), atomically. */
+int wl_exp_write_csv(const wl_exp_ctx *ctx, const char *name, const wl_table *t);
+int wl_exp_write_svg(const wl_exp_ctx *ctx, const char *name, const wl_plot *p);
+
 /* For experiment code: a progress message through ctx->log. */
 void wl_exp_log(const wl_exp_ctx *ctx, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -162,9 +162,7 @@ int aim_write(const wl_exp_ctx *ctx, const aim_setting *s, aim_state *st) {
             double row[5] = {k, r->step[i], r->loss[i], r->a[i], r->dist[i]};
             rc = wl_table_append(t, row);
         }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/aiming.csv", ctx->out_dir);
-    if (!rc) rc = wl_table_write_csv(t, path);
+    if (!rc) rc = wl_exp_write_csv(ctx, "aiming.csv", t);
     wl_table_free(t);
     static const char *names[2] = {"network", "linearized"};
     wl_plot p;
@@ -177,14 +175,12 @@ int aim_write(const wl_exp_ctx *ctx, const aim_setting *s, aim_state *st) {
     }
     if (!rc) rc = wl_plot_hline(&p, 2.0, "2 (least squares)");
     if (!rc) rc = wl_plot_hline(&p, AIM_THETA, "threshold");
-    snprintf(path, sizeof path, "%s/aiming_ratio.svg", ctx->out_dir);
-    if (!rc) rc = wl_plot_write_svg(&p, path);
+    if (!rc) rc = wl_exp_write_svg(ctx, "aiming_ratio.svg", &p);
     wl_plot_init(&p, "SGD training loss", "step", "loss");
     p.log_y = 1;
     for (int k = 0; !rc && k < 2; k++)
         rc = wl_plot_series(&p, names[k], st->runs[k].n, st->runs[k].step, st->runs[k].loss);
-    snprintf(path, sizeof path, "%s/aiming_loss.svg", ctx->out_dir);
-    if (!rc) rc = wl_plot_write_svg(&p, path);
+    if (!rc) rc = wl_exp_write_svg(ctx, "aiming_loss.svg", &p);
     if (rc) return rc;
     wl_json *js = ctx->summary;
     wl_json_str(js, "model", st->spec);

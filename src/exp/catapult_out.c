@@ -27,18 +27,15 @@ static int write_tables(const wl_exp_ctx *ctx, cat_state *st) {
                 rc = wl_table_append(c, crow);
             }
         }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/catapult.csv", ctx->out_dir);
-    if (!rc) rc = wl_table_write_csv(t, path);
-    snprintf(path, sizeof path, "%s/curves.csv", ctx->out_dir);
-    if (!rc) rc = wl_table_write_csv(c, path);
+    if (!rc) rc = wl_exp_write_csv(ctx, "catapult.csv", t);
+    if (!rc) rc = wl_exp_write_csv(ctx, "curves.csv", c);
     wl_table_free(t);
     wl_table_free(c);
     return rc;
 }
 
 static int write_plots(const wl_exp_ctx *ctx, cat_state *st) {
-    char path[4096], lab[64];
+    char lab[64];
     wl_plot p;
     int rc = WL_OK;
     /* network loss at every step size */
@@ -49,8 +46,7 @@ static int write_plots(const wl_exp_ctx *ctx, cat_state *st) {
         rc = wl_plot_series(&p, lab, st->runs[0][j].nsteps, st->runs[0][j].steps,
                             st->runs[0][j].loss);
     }
-    snprintf(path, sizeof path, "%s/catapult_loss.svg", ctx->out_dir);
-    if (!rc) rc = wl_plot_write_svg(&p, path);
+    if (!rc) rc = wl_exp_write_svg(ctx, "catapult_loss.svg", &p);
     /* the three models at the first step size of the catapult range */
     size_t jc = 0;
     while (jc + 1 < st->s.nlr && st->s.factors[jc] <= 1.0) jc++;
@@ -61,8 +57,7 @@ static int write_plots(const wl_exp_ctx *ctx, cat_state *st) {
         rc = wl_plot_series(&p, wl_catapult_model_names[m], st->runs[m][jc].nsteps,
                             st->runs[m][jc].steps,
                             st->runs[m][jc].loss);
-    snprintf(path, sizeof path, "%s/catapult_models.svg", ctx->out_dir);
-    if (!rc) rc = wl_plot_write_svg(&p, path);
+    if (!rc) rc = wl_exp_write_svg(ctx, "catapult_models.svg", &p);
     /* kernel top eigenvalue of the network against 2/eta */
     wl_plot_init(&p, "network: lambda_max(K)/n during GD", "step", "lambda_max(K)/n");
     for (size_t j = 0; !rc && j < st->s.nlr; j++) {
@@ -74,8 +69,7 @@ static int write_plots(const wl_exp_ctx *ctx, cat_state *st) {
             wl_plot_hline(&p, 2.0 / (st->s.factors[j] * st->eta_crit), lab);
         }
     }
-    snprintf(path, sizeof path, "%s/catapult_kernel.svg", ctx->out_dir);
-    if (!rc) rc = wl_plot_write_svg(&p, path);
+    if (!rc) rc = wl_exp_write_svg(ctx, "catapult_kernel.svg", &p);
     return rc;
 }
 

@@ -185,11 +185,8 @@ static int write_tables(const wl_exp_ctx *ctx, const cp_setting *s, cp_run *runs
             rc = wl_table_append(c, cr);
         }
     }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/clean_priority.csv", ctx->out_dir);
-    if (!rc) rc = wl_table_write_csv(t, path);
-    snprintf(path, sizeof path, "%s/curves.csv", ctx->out_dir);
-    if (!rc) rc = wl_table_write_csv(c, path);
+    if (!rc) rc = wl_exp_write_csv(ctx, "clean_priority.csv", t);
+    if (!rc) rc = wl_exp_write_csv(ctx, "curves.csv", c);
     wl_table_free(t);
     wl_table_free(c);
     return rc;

@@ -135,7 +135,6 @@ static int run_pl_star(const wl_exp_ctx *ctx, wl_exp_result *res) {
         rc = run_width(ctx, &ds, widths[i], steps, steps / 50, &runs[i]);
     }
     if (!rc) {
-        char path[4096];
         wl_plot p, q;
         wl_plot_init(&p, "PL* ratio ||grad L||^2/(2L) and its bound lambda_min(K)/n", "step", "mu");
         p.log_y = 1;
@@ -159,13 +158,10 @@ static int run_pl_star(const wl_exp_ctx *ctx, wl_exp_result *res) {
                 rc = wl_table_append(tab, row);
             }
         }
-        snprintf(path, sizeof path, "%s/pl_star.csv", ctx->out_dir);
-        if (!rc) rc = wl_table_write_csv(tab, path);
+        if (!rc) rc = wl_exp_write_csv(ctx, "pl_star.csv", tab);
         wl_table_free(tab);
-        snprintf(path, sizeof path, "%s/pl_ratio.svg", ctx->out_dir);
-        if (!rc) rc = wl_plot_write_svg(&p, path);
-        snprintf(path, sizeof path, "%s/loss.svg", ctx->out_dir);
-        if (!rc) rc = wl_plot_write_svg(&q, path);
+        if (!rc) rc = wl_exp_write_svg(ctx, "pl_ratio.svg", &p);
+        if (!rc) rc = wl_exp_write_svg(ctx, "loss.svg", &q);
     }
     if (!rc) {
         wl_json *j = ctx->summary;

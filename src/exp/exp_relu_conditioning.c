@@ -243,9 +243,7 @@ static int run_relu_conditioning(const wl_exp_ctx *ctx, wl_exp_result *res) {
             p.log_y = 1;
             wl_plot_series(&p, "relu", 3, dd, st[0]);
             wl_plot_series(&p, "linear", 3, dd, st[1]);
-            char path[4096];
-            snprintf(path, sizeof path, "%s/gd_steps.svg", ctx->out_dir);
-            rc = wl_plot_write_svg(&p, path);
+            rc = wl_exp_write_svg(ctx, "gd_steps.svg", &p);
             wl_exp_claim(res, "deep ReLU networks train faster than linear networks of the same depth (GD, eta = 1/lambda_max)",
                          st[0][2] < st[1][2] && st[0][2] <= st[0][0],
                          "GD steps to 1e-3 of the initial loss, depths %zu/%zu/%zu: relu %.0f/%.0f/%.0f, linear %.0f/%.0f/%.0f (cap %zu)",

@@ -40,9 +40,7 @@ static int write_table(const wl_exp_ctx *ctx, const wl_linm_sweep *s) {
                               m->gap_gd, m->gap_rel, m->loss0, m->loss_gd, m->lr};
             rc = wl_table_append(t, row);
         }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/linearity.csv", ctx->out_dir);
-    if (!rc) rc = wl_table_write_csv(t, path);
+    if (!rc) rc = wl_exp_write_csv(ctx, "linearity.csv", t);
     if (t) wl_table_free(t);
     return rc;
 }

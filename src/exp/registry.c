@@ -52,6 +52,18 @@ void wl_exp_claim(wl_exp_result *res, const char *claim, int supported, const ch
     c->supported = supported ? 1 : 0;
 }
 
+int wl_exp_write_csv(const wl_exp_ctx *ctx, const char *name, const wl_table *t) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", ctx->out_dir, name);
+    return wl_table_write_csv(t, path);
+}
+
+int wl_exp_write_svg(const wl_exp_ctx *ctx, const char *name, const wl_plot *p) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", ctx->out_dir, name);
+    return wl_plot_write_svg(p, path);
+}
+
 void wl_exp_log(const wl_exp_ctx *ctx, const char *fmt, ...) {
     if (!ctx->log) return;
     char buf[1024];
