@@ -119,8 +119,8 @@ static int run_width(const wl_exp_ctx *ctx, const wl_dataset *ds, size_t width, 
 }
 
 static int run_pl_star(const wl_exp_ctx *ctx, wl_exp_result *res) {
-    const size_t n = ctx->quick ? 24 : 64, d = 8, steps = ctx->quick ? 300 : 2000;
-    const size_t widths_q[] = {256, 1024}, widths_f[] = {256, 1024, 4096};
+    const size_t n = ctx->quick ? 24 : 64, d = 8, steps = ctx->quick ? 300 : 1000;
+    const size_t widths_q[] = {256, 1024}, widths_f[] = {256, 1024, 2048};
     const size_t *widths = ctx->quick ? widths_q : widths_f, nw = ctx->quick ? 2 : 3;
     wl_rng r;
     wl_rng_seed(&r, ctx->seed);
