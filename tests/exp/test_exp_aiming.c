@@ -33,19 +33,8 @@ static void test_aiming_quick(void **state) {
     assert_true(lin_final < 1e-6 * lin_first);
     wl_table_free(t);
     const char *svgs[] = {"aiming_ratio.svg", "aiming_loss.svg"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, svgs[i]);
-        char *s = wl_test_slurp(path, NULL);
-        assert_non_null(s);
-        assert_non_null(strstr(s, "<svg"));
-        free(s);
-    }
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    char *js = wl_test_slurp(path, NULL);
-    assert_non_null(js);
-    assert_non_null(strstr(js, "\"theta_min\""));
-    assert_non_null(strstr(js, "\"quarter_reduction\""));
-    free(js);
+    for (int i = 0; i < 2; i++) wl_test_file_has(dir, svgs[i], (const char *const[]){"<svg", NULL});
+    wl_test_file_has(dir, "summary.json", (const char *const[]){"\"theta_min\"", "\"quarter_reduction\"", NULL});
 }
 
 int main(void) {

@@ -31,19 +31,8 @@ static void test_clean_priority_quick(void **state) {
     wl_table_free(t);
     const char *svgs[] = {"clean_priority_test.svg", "clean_priority_ratio.svg",
                           "clean_priority_noisy.svg"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, svgs[i]);
-        char *s = wl_test_slurp(path, NULL);
-        assert_non_null(s);
-        assert_non_null(strstr(s, "<svg"));
-        free(s);
-    }
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    char *js = wl_test_slurp(path, NULL);
-    assert_non_null(js);
-    assert_non_null(strstr(js, "\"ratio0\""));
-    assert_non_null(strstr(js, "\"best_step\""));
-    free(js);
+    for (int i = 0; i < 3; i++) wl_test_file_has(dir, svgs[i], (const char *const[]){"<svg", NULL});
+    wl_test_file_has(dir, "summary.json", (const char *const[]){"\"ratio0\"", "\"best_step\"", NULL});
 }
 
 int main(void) {

@@ -32,20 +32,8 @@ static void test_sgd_spikes_quick(void **state) {
     assert_true(wl_table_nrows(t) > 3 * 100);
     wl_table_free(t);
     const char *svgs[] = {"sgd_spikes_loss.svg", "sgd_spikes_kernel.svg", "sgd_spikes_agop.svg"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, svgs[i]);
-        char *s = wl_test_slurp(path, NULL);
-        assert_non_null(s);
-        assert_non_null(strstr(s, "<svg"));
-        free(s);
-    }
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    char *js = wl_test_slurp(path, NULL);
-    assert_non_null(js);
-    assert_non_null(strstr(js, "\"spearman_batch_spikes\""));
-    assert_non_null(strstr(js, "\"agop_align_final\""));
-    assert_non_null(strstr(js, "\"eta_crit_full_batch\""));
-    free(js);
+    for (int i = 0; i < 3; i++) wl_test_file_has(dir, svgs[i], (const char *const[]){"<svg", NULL});
+    wl_test_file_has(dir, "summary.json", (const char *const[]){"\"spearman_batch_spikes\"", "\"agop_align_final\"", "\"eta_crit_full_batch\"", NULL});
 }
 
 int main(void) {

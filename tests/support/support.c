@@ -101,3 +101,16 @@ const char *wl_test_exp_quick(const char *name, const char *const *files) {
     }
     return dir;
 }
+
+void wl_test_file_has(const char *dir, const char *name, const char *const *needles) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *s = wl_test_slurp(path, NULL);
+    if (!s) fail_msg("missing %s", path);
+    for (size_t i = 0; needles && needles[i]; i++)
+        if (!strstr(s, needles[i])) {
+            free(s);
+            fail_msg("%s does not contain %s", path, needles[i]);
+        }
+    free(s);
+}

@@ -51,6 +51,10 @@ char *wl_test_slurp(const char *path, size_t *len);
  * checks that each of files (NULL-terminated, relative to the run directory)
  * exists; returns the run directory (static buffer). */
 const char *wl_test_exp_quick(const char *name, const char *const *files);
+/* Fails the test unless dir/name exists and contains every string of
+ * needles (NULL-terminated; NULL: existence only). */
+void wl_test_file_has(const char *dir, const char *name, const char *const *needles);
+
 /* Number of claims of the last wl_test_exp_quick run. */
 extern size_t wl_test_exp_nclaims;
 
