@@ -8,13 +8,14 @@ targets=(tests/fuzz/fuzz_*.c)
 if [[ ${#targets[@]} -eq 0 ]]; then exit 0; fi
 CC=clang cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWL_FUZZ=ON -DWL_TESTS=OFF -DWL_BENCH=OFF >/dev/null
 cmake --build "$dir" -j "$(nproc)" --target fuzzers >/dev/null
+bin=$(cd "$dir" && pwd)
 for src in "${targets[@]}"; do
   name=$(basename "$src" .c)
   corpus="tests/fuzz/corpus/${name#fuzz_}"
   work=$(mktemp -d)
   [[ -d "$corpus" ]] && cp -r "$corpus"/. "$work"/
   echo "fuzz: $name for ${secs}s"
-  (cd "$work" && "$OLDPWD/$dir/$name" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=0 . 2>fuzz.log) || {
+  (cd "$work" && "$bin/$name" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=0 . 2>fuzz.log) || {
     tail -40 "$work/fuzz.log"; echo "fuzz: $name FAILED"; exit 1; }
   rm -rf "$work"
 done
