@@ -202,8 +202,8 @@ static int part_linreg(const wl_exp_ctx *ctx, wl_exp_result *res) {
 }
 
 static int part_network(const wl_exp_ctx *ctx, wl_exp_result *res) {
-    const size_t n = ctx->quick ? 128 : 1024, seeds = ctx->quick ? 1 : 3;
-    const char *spec = ctx->quick ? "mlp:784-256-1:relu:ntk" : "mlp:784-2048-1:relu:ntk";
+    const size_t n = ctx->quick ? 128 : 512, seeds = ctx->quick ? 1 : 2;
+    const char *spec = ctx->quick ? "mlp:784-256-1:relu:ntk" : "mlp:784-1024-1:relu:ntk";
     wl_data_opts o;
     wl_data_opts_default(&o);
     o.data = "fashion-mnist:train";
@@ -230,7 +230,7 @@ static int part_network(const wl_exp_ctx *ctx, wl_exp_result *res) {
     if (!rc) rc = wl_objective_value(obj, w0, NULL, 0, &L0);
     sweep s;
     wl_exp_log(ctx, "network %s on %zu Fashion-MNIST images (2 classes)", spec, n);
-    if (!rc) rc = run_sweep(ctx, obj, w0, net->dim, &sp, n, seeds, ctx->quick ? 3000 : 30000,
+    if (!rc) rc = run_sweep(ctx, obj, w0, net->dim, &sp, n, seeds, ctx->quick ? 3000 : 20000,
                             1e-2 * L0, &s);
     if (!rc) rc = write_sweep(ctx, "network_batch", "wide network: steps vs batch size", &s);
     if (!rc) {

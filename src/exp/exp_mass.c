@@ -243,7 +243,7 @@ static int load_fmnist(const wl_exp_ctx *ctx, size_t n, wl_dataset *ds) {
 
 /* final training loss of each optimizer after a fixed budget */
 static int part_kernel(const wl_exp_ctx *ctx, wl_exp_result *res) {
-    const size_t n = ctx->quick ? 300 : 2000, m = 8, steps = ctx->quick ? 1500 : 20000;
+    const size_t n = ctx->quick ? 300 : 1000, m = 8, steps = ctx->quick ? 1500 : 10000;
     wl_dataset ds = {0};
     int rc = load_fmnist(ctx, n, &ds);
     if (rc) return rc;
@@ -296,7 +296,7 @@ static int part_kernel(const wl_exp_ctx *ctx, wl_exp_result *res) {
 /* ---- (c) a wide network on Fashion-MNIST ----------------------------------------- */
 
 static int part_network(const wl_exp_ctx *ctx, wl_exp_result *res) {
-    const size_t n = ctx->quick ? 300 : 5000, steps = ctx->quick ? 80 : 1500, m = 32;
+    const size_t n = ctx->quick ? 300 : 3000, steps = ctx->quick ? 80 : 1000, m = 32;
     const char *spec = ctx->quick ? "mlp:784-256-10:relu:ntk" : "mlp:784-1024x2-10:relu:ntk";
     wl_dataset ds = {0};
     int rc = load_fmnist(ctx, n, &ds);
