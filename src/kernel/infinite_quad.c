@@ -82,6 +82,24 @@ int wl__inf_quad_init(wl_inf_quad *q, size_t order) {
     return rc;
 }
 
+/* Radial sums at one angle, with (u, v) = r (c1, c2) and the mirrored pair:
+ *   sa = sum_k wt_k [sigma(u) sigma(v) + sigma(-u) sigma(-v)], sd likewise with sigma'. */
+static void radial(const wl_inf_arch *A, const wl_inf_quad *q, double c1, double c2, double *sa,
+                   double *sd) {
+    double a = 0.0, d = 0.0;
+    for (size_t k = 0; k < q->nt; k++) {
+        double r = q->rho[k], fu, du, fv, dv, gu, eu, gv, ev;
+        wl__inf_act_eval(A, r * c1, &fu, &du);
+        wl__inf_act_eval(A, r * c2, &fv, &dv);
+        wl__inf_act_eval(A, -r * c1, &gu, &eu);
+        wl__inf_act_eval(A, -r * c2, &gv, &ev);
+        a += q->wt[k] * (fu * fv + gu * gv);
+        d += q->wt[k] * (du * dv + eu * ev);
+    }
+    *sa = a;
+    *sd = d;
+}
+
 /* Sector [lo, hi] of the angle: adds its contribution to ea, ed. */
 static void sector(const wl_inf_arch *A, const wl_inf_quad *q, double s1, double s2, double th,
                    double lo, double hi, double *ea, double *ed) {
@@ -89,16 +107,8 @@ static void sector(const wl_inf_arch *A, const wl_inf_quad *q, double s1, double
     for (size_t j = 0; j < q->nphi; j++) {
         double phi = mid + half * q->xphi[j];
         double c1 = s1 * cos(phi), c2 = s2 * cos(phi - th);
-        double sa = 0.0, sd = 0.0;
-        for (size_t k = 0; k < q->nt; k++) {
-            double r = q->rho[k], fu, du, fv, dv, gu, eu, gv, ev;
-            wl__inf_act_eval(A, r * c1, &fu, &du);
-            wl__inf_act_eval(A, r * c2, &fv, &dv);
-            wl__inf_act_eval(A, -r * c1, &gu, &eu);
-            wl__inf_act_eval(A, -r * c2, &gv, &ev);
-            sa += q->wt[k] * (fu * fv + gu * gv);
-            sd += q->wt[k] * (du * dv + eu * ev);
-        }
+        double sa, sd;
+        radial(A, q, c1, c2, &sa, &sd);
         *ea += half * q->wphi[j] * sa;
         *ed += half * q->wphi[j] * sd;
     }
@@ -114,16 +124,8 @@ static void dual_periodic(const wl_inf_arch *A, const wl_inf_quad *q, double s1,
     for (size_t j = 0; j < n; j++) {
         double phi = ((double)j + 0.5) * h;
         double c1 = s1 * cos(phi), c2 = s2 * cos(phi - th);
-        double pa = 0.0, pd = 0.0;
-        for (size_t k = 0; k < q->nt; k++) {
-            double r = q->rho[k], fu, du, fv, dv, gu, eu, gv, ev;
-            wl__inf_act_eval(A, r * c1, &fu, &du);
-            wl__inf_act_eval(A, r * c2, &fv, &dv);
-            wl__inf_act_eval(A, -r * c1, &gu, &eu);
-            wl__inf_act_eval(A, -r * c2, &gv, &ev);
-            pa += q->wt[k] * (fu * fv + gu * gv);
-            pd += q->wt[k] * (du * dv + eu * ev);
-        }
+        double pa, pd;
+        radial(A, q, c1, c2, &pa, &pd);
         sa += pa;
         sd += pd;
     }
