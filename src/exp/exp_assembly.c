@@ -22,7 +22,6 @@
 #define SLOPE_H_HI (-0.35)
 #define SLOPE_K_HI (-0.30)
 #define SLOPE_GAP_MAX (-0.25)
-#define SUB_WIDTH 4
 
 static int run_assembly(const wl_exp_ctx *ctx, wl_exp_result *res) {
     const size_t nq[] = {4, 16, 64, 256}, nf[] = {4, 16, 64, 256, 1024, 4096};
@@ -32,16 +31,8 @@ static int run_assembly(const wl_exp_ctx *ctx, wl_exp_result *res) {
                        .gd_steps = ctx->quick ? 40 : 200, .lr_frac = 0.5, .tol = 1e-3};
     const char *names[] = {"assembly of relu nets 8-4-1"};
     const char *tpl[] = {"assembly:8-4-1:@:relu:ntk"};
-    wl_rng r;
-    wl_rng_seed(&r, ctx->seed);
-    wl_dataset ds = {0};
-    int rc = wl_synth_teacher(&r, n, d, 64, 1, WL_SYNTH_TANH, 0.0, &ds);
-    if (rc) return rc;
-    wl_exp_log(ctx, "teacher data: n = %zu, d = %zu; sub-models of width %d, N = %zu..%zu", n, d,
-               SUB_WIDTH, sizes[0], sizes[ns - 1]);
     wl_linm_sweep s;
-    rc = wl_linm_sweep_run(ctx, &ds, &cfg, 1, names, tpl, ns, sizes, "number of sub-models N", &s);
-    wl_dataset_free(&ds);
+    int rc = wl_linm_teacher_sweep(ctx, n, d, &cfg, 1, names, tpl, ns, sizes, "number of sub-models N", &s);
     if (rc) return rc;
     size_t last = ns - 1;
     const wl_linm *a = s.m[0], *b = &s.m[0][last];

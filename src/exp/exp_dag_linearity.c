@@ -30,16 +30,8 @@ static int run_dag_linearity(const wl_exp_ctx *ctx, wl_exp_result *res) {
     const char *names[] = {"mlp", "resmlp", "densemlp"};
     const char *tpl[] = {"mlp:8-@x2-1:relu:ntk", "resmlp:8-@x2-1:relu:ntk",
                          "densemlp:8-@x2-1:relu:ntk"};
-    wl_rng r;
-    wl_rng_seed(&r, ctx->seed);
-    wl_dataset ds = {0};
-    int rc = wl_synth_teacher(&r, n, d, 64, 1, WL_SYNTH_TANH, 0.0, &ds);
-    if (rc) return rc;
-    wl_exp_log(ctx, "teacher data: n = %zu, d = %zu; widths %zu..%zu", n, d, widths[0],
-               widths[nw - 1]);
     wl_linm_sweep s;
-    rc = wl_linm_sweep_run(ctx, &ds, &cfg, 3, names, tpl, nw, widths, "width m", &s);
-    wl_dataset_free(&ds);
+    int rc = wl_linm_teacher_sweep(ctx, n, d, &cfg, 3, names, tpl, nw, widths, "width m", &s);
     if (rc) return rc;
     size_t last = nw - 1;
     for (size_t a = 0; a < 3; a++) {

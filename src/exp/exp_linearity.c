@@ -41,16 +41,8 @@ static int run_linearity(const wl_exp_ctx *ctx, wl_exp_result *res) {
     const char *names[] = {"linear output", "tanh output", "bottleneck"};
     const char *tpl[] = {"mlp:8-@-1:tanh:ntk", "mlp:8-@-1:tanh:ntk:outact=tanh",
                          "mlp:8-@-2-@-1:tanh:ntk"};
-    wl_rng r;
-    wl_rng_seed(&r, ctx->seed);
-    wl_dataset ds = {0};
-    int rc = wl_synth_teacher(&r, n, d, 64, 1, WL_SYNTH_TANH, 0.0, &ds);
-    if (rc) return rc;
-    wl_exp_log(ctx, "teacher data: n = %zu, d = %zu; widths %zu..%zu", n, d, widths[0],
-               widths[nw - 1]);
     wl_linm_sweep s;
-    rc = wl_linm_sweep_run(ctx, &ds, &cfg, 3, names, tpl, nw, widths, "width m", &s);
-    wl_dataset_free(&ds);
+    int rc = wl_linm_teacher_sweep(ctx, n, d, &cfg, 3, names, tpl, nw, widths, "width m", &s);
     if (rc) return rc;
     size_t last = nw - 1;
     wl_exp_claim(res, "linear output: the model Hessian norm ||H_f|| scales like 1/sqrt(m)",

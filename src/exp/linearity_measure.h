@@ -58,4 +58,11 @@ int wl_linm_sweep_run(const wl_exp_ctx *ctx, const wl_dataset *ds, const wl_linm
                       size_t narch, const char *const *names, const char *const *templates,
                       size_t nsize, const size_t *sizes, const char *xlabel, wl_linm_sweep *out);
 
+/* wl_linm_sweep_run on the experiments' common data: n points of a tanh
+ * teacher (width 64, one output) in d dimensions, drawn from ctx->seed. */
+int wl_linm_teacher_sweep(const wl_exp_ctx *ctx, size_t n, size_t d, const wl_linm_cfg *cfg,
+                          size_t narch, const char *const *names, const char *const *templates,
+                          size_t nsize, const size_t *sizes, const char *xlabel,
+                          wl_linm_sweep *out);
+
 #endif

@@ -187,3 +187,19 @@ int wl_linm_sweep_run(const wl_exp_ctx *ctx, const wl_dataset *ds, const wl_linm
     if (!rc) write_summary(ctx, out, cfg);
     return rc;
 }
+
+int wl_linm_teacher_sweep(const wl_exp_ctx *ctx, size_t n, size_t d, const wl_linm_cfg *cfg,
+                          size_t narch, const char *const *names, const char *const *templates,
+                          size_t nsize, const size_t *sizes, const char *xlabel,
+                          wl_linm_sweep *out) {
+    wl_rng r;
+    wl_rng_seed(&r, ctx->seed);
+    wl_dataset ds = {0};
+    int rc = wl_synth_teacher(&r, n, d, 64, 1, WL_SYNTH_TANH, 0.0, &ds);
+    if (rc) return rc;
+    wl_exp_log(ctx, "teacher data: n = %zu, d = %zu; %s %zu..%zu", n, d, xlabel, sizes[0],
+               sizes[nsize - 1]);
+    rc = wl_linm_sweep_run(ctx, &ds, cfg, narch, names, templates, nsize, sizes, xlabel, out);
+    wl_dataset_free(&ds);
+    return rc;
+}
